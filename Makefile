@@ -1,0 +1,134 @@
+# netback - top-level build. `make` builds everything into build/bin; `make check` runs
+# lint, unit tests, scenario tests, a sanitizer pass and a bounded fuzz run, then prints
+# one summary line "N passed, N failed". See README.md and docs/architecture.md.
+
+CC      ?= gcc
+BUILD   ?= build
+SAN     ?=
+FUZZ    ?=
+# Seconds each fuzz target runs in `make check` (longer in `make fuzz`).
+FUZZ_SECONDS ?= 20
+
+PKGS     := xenstore xengnttab xenevtchn
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS += -D_GNU_SOURCE -I.
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread -fno-strict-aliasing $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -pthread
+
+ifneq ($(SAN),)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifneq ($(FUZZ),)
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Library code: every .c under the module folders; programs: tools/*.c (one main each).
+LIB_DIRS  := netback netback/hv vswitch route nat tools/simhv tools/xl
+LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+PROG_SRCS := $(wildcard tools/*.c)
+PROGS     := $(PROG_SRCS:tools/%.c=$(BUILD)/bin/%)
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNITS     := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELPER_SRCS := $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c))
+UNIT_HELPER_OBJS := $(UNIT_HELPER_SRCS:%.c=$(BUILD)/obj/%.o)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+LIBNB     := $(BUILD)/libnetback.a
+
+.SECONDARY:
+
+.PHONY: all deps programs unit-build check check-unit check-scenario check-san check-fuzz \
+	fuzz lint format demo clean
+
+all: deps
+	@$(MAKE) --no-print-directory programs
+
+programs: $(PROGS)
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBNB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(LIBNB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBNB) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBNB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(UNIT_HELPER_OBJS) $(LIBNB) $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBNB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) $< $(LIBNB) $(LDLIBS) -o $@
+
+unit-build: $(UNITS) $(PROGS)
+
+# ---- tests -------------------------------------------------------------------------------
+RESULTS := $(BUILD)/test-results
+
+check: deps
+	@rm -f $(RESULTS)
+	@mkdir -p $(BUILD)
+	@scripts/run-tests lint $(RESULTS) -- $(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory unit-build
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang unit-build
+	@scripts/run-tests unit $(RESULTS) $(UNITS)
+	@scripts/run-tests scenario $(RESULTS) $(wildcard tests/scenario/test-*.sh)
+	@$(MAKE) --no-print-directory check-san RESULTS=$(abspath $(RESULTS))
+	@$(MAKE) --no-print-directory check-fuzz RESULTS=$(abspath $(RESULTS))
+	@scripts/run-tests summary $(RESULTS)
+
+check-unit: unit-build
+	@rm -f $(RESULTS)
+	@scripts/run-tests unit $(RESULTS) $(UNITS)
+	@scripts/run-tests summary $(RESULTS)
+
+check-scenario: programs
+	@rm -f $(RESULTS)
+	@scripts/run-tests scenario $(RESULTS) $(wildcard tests/scenario/test-*.sh)
+	@scripts/run-tests summary $(RESULTS)
+
+# Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (clang).
+check-san:
+	@$(MAKE) --no-print-directory BUILD=build/san CC=clang SAN=1 unit-build
+	@scripts/run-tests unit-san $(RESULTS) $(UNITS:$(BUILD)/%=build/san/%)
+
+# Each libFuzzer target for FUZZ_SECONDS, corpus kept under build/fuzz-corpus.
+check-fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang FUZZ=1 \
+		$(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/fuzz/%)
+	@scripts/run-tests fuzz $(RESULTS) --seconds $(FUZZ_SECONDS) \
+		$(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/fuzz/%)
+
+fuzz:
+	@rm -f $(RESULTS)
+	@$(MAKE) --no-print-directory check-fuzz FUZZ_SECONDS=600 RESULTS=$(abspath $(RESULTS))
+	@scripts/run-tests summary $(RESULTS)
+
+lint:
+	@scripts/lint
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+demo: deps
+	@$(MAKE) --no-print-directory programs
+	@scripts/demo
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for scenario tests. Each test sources this file, registers what it creates
+# with the cleanup functions, and reports each check as "ok - NAME" / "not ok - NAME" (counted
+# by scripts/run-tests). Everything a test starts or creates is removed on exit, also on
+# failure: processes by the pids the test recorded, namespaces by the names it created.
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=${NB_BIN:-$TOP/build/bin}
+N_FAILED=0
+_PIDS=()
+_NETNS=()
+_DIRS=()
+
+ok() { echo "ok - $*"; }
+not_ok() {
+	echo "not ok - $*"
+	N_FAILED=$((N_FAILED + 1))
+}
+
+# check NAME CMD...: runs CMD, reports NAME as ok when it exits 0.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# check_fails NAME CMD...: reports ok when CMD exits non-zero.
+check_fails() {
+	local name=$1
+	shift
+	if "$@"; then not_ok "$name"; else ok "$name"; fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		not_ok "$1"
+		echo "#   expected: '$2'"
+		echo "#   actual:   '$3'"
+	fi
+}
+
+track_pid() { _PIDS+=("$1"); }
+track_netns() { _NETNS+=("$1"); }
+
+# tmpdir VAR: makes a private directory removed at exit.
+make_tmpdir() {
+	local d
+	d=$(mktemp -d /tmp/nbtest.XXXXXX)
+	_DIRS+=("$d")
+	printf '%s\n' "$d"
+}
+
+cleanup() {
+	local p n d i
+	for ((i = ${#_PIDS[@]} - 1; i >= 0; i--)); do
+		p=${_PIDS[$i]}
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${_PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for n in "${_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	for d in "${_DIRS[@]}"; do rm -rf "$d"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds or time runs out.
+wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_simhv RUNDIR: starts nb-simhv as a daemon on RUNDIR and tracks its pid.
+start_simhv() {
+	local rundir=$1
+	"$BIN/nb-simhv" --rundir "$rundir" || return 1
+	track_pid "$(cat "$rundir/nb-simhv.pid")"
+}
+
+finish() {
+	[ "$N_FAILED" -eq 0 ]
+	exit $?
+}
