@@ -9,11 +9,11 @@ FUZZ    ?=
 # Seconds each fuzz target runs in `make check` (longer in `make fuzz`).
 FUZZ_SECONDS ?= 20
 
-PKGS     := xenstore xengnttab xenevtchn
+PKGS     := xenstore xengnttab xenevtchn libmnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-CPPFLAGS += -D_GNU_SOURCE -I.
+CPPFLAGS += -D_GNU_SOURCE -D__XEN_TOOLS__ -I.
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread -fno-strict-aliasing $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -pthread
@@ -28,7 +28,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Library code: every .c under the module folders; programs: tools/*.c (one main each).
-LIB_DIRS  := netback netback/hv vswitch route nat tools/simhv tools/xl
+LIB_DIRS  := netback netback/hv vswitch route nat tools/simhv tools/xl tools/ctl tools/guest
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 PROG_SRCS := $(wildcard tools/*.c)
@@ -41,7 +41,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 LIBNB     := $(BUILD)/libnetback.a
 
-.SECONDARY:
+.PRECIOUS: $(BUILD)/obj/%.o
 
 .PHONY: all deps programs unit-build check check-unit check-scenario check-san check-fuzz \
 	fuzz lint format demo clean

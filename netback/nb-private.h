@@ -14,8 +14,12 @@
 #ifndef NB_PRIVATE_H
 #define NB_PRIVATE_H
 
-#include "netback/nb-ring.h"
+#include "netback/nb-ring.h" /* first: it selects the Xen interface version */
+#include "netback/hv/hv.h"
+#include "netback/netback.h"
 
+#include <net/if.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -104,5 +108,127 @@ enum nb_tx_verdict nb_tx_parse(const struct netif_tx_back_ring *ring, RING_IDX c
 /* NB_TX_FATAL_PROD_OVERFLOW when 'prod' claims more unanswered requests than the ring holds
  * (XSA-39), else NB_TX_OK. */
 enum nb_tx_verdict nb_tx_check_prod(const struct netif_tx_back_ring *ring, RING_IDX prod);
+
+/* TX packets taken per burst, and RX packets delivered per pass (Linux RX_BATCH_SIZE). */
+#define NB_TX_BURST_MAX 32
+#define NB_RX_BATCH	64
+/* Host->guest backlog bound per vif, in bytes (Linux XENVIF_RX_QUEUE_BYTES, XSA-392). */
+#define NB_RX_BACKLOG_BYTES (512u * 1024u)
+/* Backlog entries (a power of two), enough for NB_RX_BACKLOG_BYTES of small frames. */
+#define NB_RX_BACKLOG_PKTS 4096u
+/* Most RX slots one packet may use (netfront refuses more). */
+#define NB_RX_SLOTS_MAX XEN_NETIF_NR_SLOTS_MIN
+#define NB_VIF_PATH_MAX 256
+
+/* Counters bumped by the owning worker, read by anyone (relaxed atomics, one writer). */
+#define NB_STAT_INC(vif, field, n)                                                                 \
+	atomic_store_explicit(&(vif)->stats.field,                                                 \
+			      atomic_load_explicit(&(vif)->stats.field, memory_order_relaxed) +    \
+				      (n),                                                         \
+			      memory_order_relaxed)
+
+struct nb_vif_astats {
+	_Atomic uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, tx_errors, tx_drop_nobuf,
+		tx_grant_errors, tx_mcast_refused, tx_csum_fixed, rx_drop_backlog,
+		rx_drop_disconnected, rx_drop_too_big, rx_grant_errors, notifies, events;
+	_Atomic uint64_t tx_verdicts[NB_TX_N_VERDICTS];
+};
+
+/* What the frontend negotiated (read once at connect, from its XenStore directory). */
+struct nb_fe_features {
+	bool rx_notify; /* feature-rx-notify: it kicks us when it posts RX buffers */
+	bool sg;	/* feature-sg: multi-slot RX packets allowed */
+	bool csum_ipv4; /* !feature-no-csum-offload: may get partial IPv4 checksums */
+	bool csum_ipv6; /* feature-ipv6-csum-offload */
+	bool gso_tcpv4; /* feature-gso-tcpv4 */
+	bool gso_tcpv6; /* feature-gso-tcpv6 */
+};
+
+/* The data path of a vif's single queue. Written by the control thread before vif_connect
+ * and after vif_disconnect; in between, only by the owning worker. */
+struct nb_queue {
+	struct netif_tx_back_ring tx; /* guest TX ring (requests in, responses out) */
+	struct netif_rx_back_ring rx; /* guest RX ring */
+	void *tx_page, *rx_page;      /* mapped ring pages */
+	struct nb_hv_evtchn *evtchn;  /* this vif's event-channel handle */
+	int tx_port, rx_port;	      /* local ports (equal without split channels) */
+	uint32_t rx_req_needed;	      /* slots the head of the backlog needs */
+
+	/* RX backlog: a ring of packets bounded in count and bytes. */
+	struct pkt *backlog[NB_RX_BACKLOG_PKTS];
+	uint32_t bl_head, bl_tail; /* free-running indices */
+	uint32_t bl_bytes;
+
+	/* Scratch of one pass, preallocated so the data path never allocates. */
+	struct nb_tx_pkt tx_pkts[NB_TX_BURST_MAX];
+	struct pkt *tx_bufs[NB_TX_BURST_MAX];
+	struct nb_hv_copy_seg tx_segs[NB_TX_BURST_MAX * NB_TX_SLOTS_MAX];
+	struct nb_hv_copy_seg rx_segs[NB_RX_BATCH * NB_RX_SLOTS_MAX];
+	struct {
+		uint16_t id, offset, flags;
+		int16_t status;
+		uint16_t seg; /* index in rx_segs, or UINT16_MAX */
+	} rx_rsps[NB_RX_BATCH * NB_RX_SLOTS_MAX];
+	struct pkt *rx_done[NB_RX_BATCH];
+};
+
+enum nb_hotplug_state {
+	NB_HOTPLUG_NONE,    /* not started */
+	NB_HOTPLUG_RUNNING, /* online script running */
+	NB_HOTPLUG_DONE,    /* script exited 0; hotplug-status decides */
+	NB_HOTPLUG_FAILED,  /* script failed or timed out */
+};
+
+struct nb_hotplug;
+
+struct nb_vif {
+	struct nb_backend *be;
+	struct nb_vif *next; /* in be->vifs */
+	unsigned int domid, devid;
+	char name[IF_NAMESIZE];	       /* dom0 name: vif<domid>.<devid> or vifname */
+	char be_path[NB_VIF_PATH_MAX]; /* /local/domain/0/backend/vif/<domid>/<devid> */
+	char fe_path[NB_VIF_PATH_MAX]; /* the frontend directory */
+	char bridge[65];	       /* network to join */
+	char script[NB_VIF_PATH_MAX];  /* absolute script path */
+	uint8_t mac[6];		       /* the guest's MAC (backend "mac" key) */
+	int state;		       /* backend XenbusState we last wrote */
+	int fe_state;		       /* last frontend state seen */
+	bool online;		       /* backend "online" key */
+	bool fe_watched;	       /* a watch is set on the frontend's state */
+	bool connected;		       /* rings mapped, data path handed to a worker */
+	bool removed;		       /* unregistered: waiting for the offline script */
+	struct nb_fe_features fe;
+
+	enum nb_hotplug_state hp_state;
+	struct nb_hotplug *hp; /* running script, or NULL */
+	const char *hp_action; /* "online" / "offline" */
+	uint64_t hp_deadline_ms;
+
+	bool dp_active;		     /* the worker may use q (changed on the worker only) */
+	_Atomic bool disabled;	     /* set by the worker on a protocol violation */
+	_Atomic int disabled_reason; /* enum nb_tx_verdict, or -1 for an RX violation */
+	bool disable_reported;
+	char error[256]; /* last error reported to XenStore */
+
+	void *user; /* the daemon's (its switch port) */
+	struct nb_queue q;
+	struct nb_vif_astats stats;
+};
+
+struct nb_backend {
+	struct nb_backend_cfg cfg;
+	struct xs_handle *xs;
+	struct nb_vif *vifs;
+	unsigned int domid; /* ours (0) */
+	char base[64];	    /* /local/domain/<domid>/backend/vif */
+};
+
+/* Data-path setup and teardown on the control thread (nb-vif.c). */
+int nb_vif_map_rings(struct nb_vif *vif, uint32_t tx_ref, uint32_t rx_ref, uint32_t tx_evtchn,
+		     uint32_t rx_evtchn);
+void nb_vif_unmap_rings(struct nb_vif *vif);
+
+/* Worker side: disables the vif for a protocol violation 'reason'. */
+void nb_vif_fatal(struct nb_vif *vif, int reason);
 
 #endif

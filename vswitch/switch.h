@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * switch.h - the switch: networks, their forwarding modes, and the workers that run them.
+ *
+ * Contract
+ * - A struct vsw_switch owns N workers (threads) and any number of networks. A network has a
+ *   name, a mode (struct vsw_mode_ops: "bridge" here, more later) and up to VSW_NET_PORTS_MAX
+ *   ports. Every network, with all its ports and its mode state, is served by exactly one
+ *   worker (chosen at creation, round robin). So a packet never crosses threads, a mode's
+ *   tables have a single writer, and the data path takes no lock; networks are the unit of
+ *   parallelism. Written down as the reason the mode state is not shared.
+ * - A worker loop: run control calls, then for each of its networks and each port: rx_burst,
+ *   mode->process (which queues packets per destination through vsw_fwd_*), then one tx_burst
+ *   per destination; port->poll() housekeeping; the mode's tick (aging) every
+ *   VSW_TICK_MS. When a loop finds no work for VSW_SPIN_US it arms every port (port->arm)
+ *   and sleeps in epoll on the ports' wait fds and its own wake-up eventfd (adaptive polling:
+ *   busy while there is traffic, event-driven when idle).
+ * - Configuration (create/destroy networks, add/remove ports, dumps, stats) is done by the
+ *   control thread. Anything touching what a worker uses goes through vsw_worker_call(),
+ *   which runs a function on the worker between two loop iterations and waits for it: the
+ *   RCU-like quiescent point of the design. Functions here are for the control thread only,
+ *   unless marked otherwise.
+ * - Time: workers read CLOCK_MONOTONIC once per loop iteration. A switch created with
+ *   n_workers = 0 has no threads: the caller drives it with vsw_switch_run_once() and its own
+ *   (virtual) clock, which is what deterministic pcap replay uses.
+ * - Errors: 0 or -errno.
+ */
+#ifndef VSW_SWITCH_H
+#define VSW_SWITCH_H
+
+#include "vswitch/pkt.h"
+#include "vswitch/port.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VSW_WORKERS_MAX	  64
+#define VSW_NET_PORTS_MAX 256
+#define VSW_NET_NAME_MAX  32
+#define VSW_TICK_MS	  1000
+#define VSW_SPIN_US	  200
+/* Buffers in each worker's packet pool. */
+#define VSW_POOL_PKTS 16384
+
+struct vsw_switch;
+struct vsw_net;
+struct vsw_worker;
+
+/* Per-destination output of one mode->process() call (see vsw_fwd_*). */
+struct vsw_fwd;
+
+struct vsw_mode_ops {
+	const char *name; /* "bridge" */
+	/* Control thread: parses mode arguments, allocates the mode state. */
+	int (*create)(struct vsw_net *net, const char *args, void **statep);
+	void (*destroy)(void *state);
+	/* Worker (through vsw_worker_call): a port joined / is leaving the network. */
+	int (*port_added)(void *state, struct port *port);
+	void (*port_removed)(void *state, struct port *port);
+	/* Worker: forwards 'batch', received on 'in'; takes ownership of every packet. */
+	void (*process)(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_batch *batch,
+			uint64_t now_ns);
+	/* Worker: periodic work (aging). May be NULL. */
+	void (*tick)(void *state, uint64_t now_ns);
+};
+
+/* Registered modes: "bridge". */
+const struct vsw_mode_ops *vsw_mode_lookup(const char *name);
+
+/* Creates a switch with 'n_workers' worker threads (0: driven by vsw_switch_run_once). */
+int vsw_switch_create(unsigned int n_workers, struct vsw_switch **swp);
+
+/* Stops the workers, destroys every network (closing nothing: ports belong to the caller, and
+ * must have been removed first) and frees. NULL ok. */
+void vsw_switch_destroy(struct vsw_switch *sw);
+
+/* Creates network 'name' in 'mode' with mode arguments 'args' (may be NULL). -EEXIST,
+ * -EINVAL (bad name/args), -ENOENT (unknown mode). */
+int vsw_net_create(struct vsw_switch *sw, const char *name, const char *mode, const char *args,
+		   struct vsw_net **netp);
+
+/* Destroys a network; -EBUSY while it has ports. */
+int vsw_net_destroy(struct vsw_net *net);
+
+struct vsw_net *vsw_net_lookup(struct vsw_switch *sw, const char *name);
+const char *vsw_net_name(const struct vsw_net *net);
+const char *vsw_net_mode(const struct vsw_net *net);
+unsigned int vsw_net_n_ports(const struct vsw_net *net);
+struct port *vsw_net_port(const struct vsw_net *net, unsigned int i);
+void *vsw_net_mode_state(const struct vsw_net *net);
+struct vsw_worker *vsw_net_worker(const struct vsw_net *net);
+
+/* Iterates over networks; stops when 'fn' returns non-zero and returns that value. */
+int vsw_switch_foreach_net(struct vsw_switch *sw, int (*fn)(void *arg, struct vsw_net *net),
+			   void *arg);
+
+/* Adds 'port' to 'net' (-EBUSY if it is in a network already, -ENOSPC when full). From then
+ * on the network's worker polls it. */
+int vsw_net_add_port(struct vsw_net *net, struct port *port);
+
+/* Removes 'port' from its network (-ENOENT if in none); when this returns the network's
+ * worker no longer touches it. */
+int vsw_net_del_port(struct vsw_switch *sw, struct port *port);
+
+/* The network 'port' belongs to, or NULL. */
+struct vsw_net *vsw_port_net(const struct vsw_switch *sw, const struct port *port);
+
+/* Re-reads the port's wait fd (after it changed, e.g. a vif that connected); -ENOENT if the
+ * port is in no network. */
+int vsw_port_refresh(struct vsw_switch *sw, struct port *port);
+
+/* Runs fn(arg) on the worker of 'net' between loop iterations and waits for it to return.
+ * Runs it directly on a switch without threads. Returns fn's result. */
+int vsw_net_call(struct vsw_net *net, int (*fn)(void *arg), void *arg);
+
+/* For a switch without threads: one loop iteration of every network at time 'now_ns'.
+ * Returns the number of packets received. */
+unsigned int vsw_switch_run_once(struct vsw_switch *sw, uint64_t now_ns);
+
+/* Worker (inside mode->process): queue 'p' for 'out' / for every port of the network but
+ * 'in' (copies; the original is consumed). Ownership passes in both cases. Dropping: free
+ * the packet and count it on the ingress port with vsw_fwd_drop(). */
+void vsw_fwd_output(struct vsw_fwd *fwd, struct port *out, struct pkt *p);
+void vsw_fwd_flood(struct vsw_fwd *fwd, struct port *in, struct pkt *p);
+void vsw_fwd_drop(struct vsw_fwd *fwd, struct port *in, struct pkt *p, enum vsw_counter why);
+struct vsw_net *vsw_fwd_net(const struct vsw_fwd *fwd);
+
+#endif
