@@ -13,7 +13,7 @@ PKGS     := xenstore xengnttab xenevtchn libmnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-CPPFLAGS += -D_GNU_SOURCE -D__XEN_TOOLS__ -I.
+CPPFLAGS += -D_GNU_SOURCE -D__XEN_TOOLS__ -I. -DNB_SCRIPT_DIR=\"$(abspath scripts)\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread -fno-strict-aliasing $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -pthread

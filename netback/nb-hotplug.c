@@ -75,7 +75,8 @@ nb_hotplug_args(const struct nb_hotplug_req *req, struct nb_hotplug_exec_args *a
 	static const char *const ours[] = { "script=",		 "XENBUS_TYPE=", "XENBUS_PATH=",
 					    "XENBUS_BASE_PATH=", "netdev=",	 "vif=" };
 	const char *vals[] = {
-		req->script, "vif", req->xenbus_path, "backend", req->vif, req->vif
+		req->script, "vif", req->xenbus_path, "backend", req->netdev ? req->netdev : "",
+		req->vif
 	};
 	size_t n = 0, i, k;
 

@@ -25,6 +25,7 @@ struct nb_hotplug_req {
 	const char *action;	      /* "online" or "offline" */
 	const char *xenbus_path;      /* backend/vif/<domid>/<devid> */
 	const char *vif;	      /* the vif's dom0 name, e.g. vif1.0 */
+	const char *netdev;	      /* the vif's gatewaydev ("" if none), as libxl passes it */
 	const char *log_path;	      /* file that receives the script's stdout and stderr */
 	const char *const *extra_env; /* NULL-terminated "NAME=value" list, or NULL */
 };

@@ -198,7 +198,7 @@ nb_vif_start_hotplug(struct nb_vif *vif, const char *action)
 		.log_path = be->cfg.hotplug_log,
 		.extra_env = be->cfg.script_env,
 	};
-	char xenbus_path[NB_VIF_PATH_MAX];
+	char xenbus_path[NB_VIF_PATH_MAX], gatewaydev[64];
 	int err;
 
 	if (!vif->script[0]) {
@@ -210,6 +210,9 @@ nb_vif_start_hotplug(struct nb_vif *vif, const char *action)
 	}
 	snprintf(xenbus_path, sizeof(xenbus_path), "backend/vif/%u/%u", vif->domid, vif->devid);
 	req.xenbus_path = xenbus_path;
+	if (nb_xs_read(be, vif->be_path, "gatewaydev", gatewaydev, sizeof(gatewaydev)))
+		gatewaydev[0] = '\0';
+	req.netdev = gatewaydev;
 	err = nb_hotplug_start(&req, &vif->hp);
 	if (err) {
 		vif->hp = NULL;
@@ -508,10 +511,17 @@ nb_vif_reconcile(struct nb_backend *be, unsigned int domid, unsigned int devid)
 		}
 	}
 
-	/* Detach: libxl writes online=0 and our state=Closing in one transaction. */
+	/* Detach: libxl writes online=0 and our state=Closing in one transaction. A connected
+	 * frontend is asked to close first; one that never connected has nothing to undo. */
 	if (!vif->online && vif->state != XenbusStateClosed) {
 		nb_vif_disconnect(vif);
-		nb_vif_switch_state(vif, XenbusStateClosing);
+		if (fe_state == XenbusStateConnected || fe_state == XenbusStateClosing) {
+			nb_vif_switch_state(vif, XenbusStateClosing);
+		} else if (fe_state != XenbusStateClosed) {
+			nb_vif_switch_state(vif, XenbusStateClosed);
+			nb_vif_remove(vif);
+			return;
+		}
 	}
 
 	switch (fe_state) {

@@ -90,3 +90,65 @@ finish() {
 	[ "$N_FAILED" -eq 0 ]
 	exit $?
 }
+
+# ---- a dom0 with netback, in namespaces of its own ----------------------------------------
+# start_dom0 PREFIX: makes namespace PREFIX-dom0 and a run directory, starts nb-simhv and
+# netbackd there. Sets DOM0_NS, RUNDIR and exports NETBACK_RUNDIR.
+start_dom0() {
+	DOM0_NS=$1-dom0
+	ip netns add "$DOM0_NS" || return 1
+	track_netns "$DOM0_NS"
+	ip -n "$DOM0_NS" link set lo up
+	RUNDIR=$(make_tmpdir)
+	export NETBACK_RUNDIR=$RUNDIR
+	ip netns exec "$DOM0_NS" "$BIN/nb-simhv" --rundir "$RUNDIR" || return 1
+	track_pid "$(cat "$RUNDIR/nb-simhv.pid")"
+	ip netns exec "$DOM0_NS" "$BIN/netbackd" --rundir "$RUNDIR" "$@" || return 1
+	track_pid "$(cat "$RUNDIR/netbackd.pid")"
+}
+
+in_dom0() { ip netns exec "$DOM0_NS" "$@"; }
+nbctl() { in_dom0 "$BIN/nbctl" --rundir "$RUNDIR" "$@"; }
+xs() { XENSTORED_PATH=$RUNDIR/xenstored/socket "$@"; }
+
+# make_guest NAME IP/PREFIX MAC [BRIDGE]: writes an xl config and creates the domain; its
+# namespace (NAME) is removed at exit.
+make_guest() {
+	local name=$1 cidr=$2 mac=$3 bridge=${4:-br0} cfg
+	cfg=$RUNDIR/$name.cfg
+	cat >"$cfg" <<CFG
+# simulated PV guest for a scenario test
+name = "$name"
+memory = 64
+vcpus = 1
+kernel = "/boot/vmlinuz"   # accepted and ignored by the simulated guest
+extra = "ip=${cidr%/*} netmask=$(prefix_to_mask "${cidr#*/}")"
+vif = [ 'mac=$mac,bridge=$bridge' ]
+CFG
+	track_netns "$name"
+	nbctl create "$cfg"
+	local gpid
+	gpid=$(cat "$RUNDIR/guests/$name.pid" 2>/dev/null) && track_pid "$gpid"
+}
+
+prefix_to_mask() {
+	local p=$1 m=0 i
+	for ((i = 0; i < 32; i++)); do
+		m=$(((m << 1) | (i < p ? 1 : 0)))
+	done
+	echo "$(((m >> 24) & 255)).$(((m >> 16) & 255)).$(((m >> 8) & 255)).$((m & 255))"
+}
+
+in_guest() {
+	local g=$1
+	shift
+	ip netns exec "$g" "$@"
+}
+
+# be_state DOMID DEVID / fe_state DOMID DEVID: XenbusState numbers from XenStore.
+be_state() { xs xenstore-read "/local/domain/0/backend/vif/$1/$2/state" 2>/dev/null; }
+fe_state() { xs xenstore-read "/local/domain/$1/device/vif/$2/state" 2>/dev/null; }
+domid_of() {
+	nbctl list --json | python3 -c "import json,sys; print([d['domid'] for d in json.load(sys.stdin) if d['name']=='$1'][0])"
+}
+connected() { [ "$(be_state "$1" "$2")" = 4 ] && [ "$(fe_state "$1" "$2")" = 4 ]; }

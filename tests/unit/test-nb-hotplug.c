@@ -73,6 +73,7 @@ run(const struct fixture *f, const char *action, int timeout_ms, bool *killed)
 		.action = action,
 		.xenbus_path = "backend/vif/3/0",
 		.vif = "vif3.0",
+		.netdev = "eth9",
 		.log_path = f->log,
 		.extra_env = extra,
 	};
@@ -126,7 +127,7 @@ script_gets_libxl_arguments_and_environment(void **state)
 	assert_non_null(strstr(log, "XENBUS_PATH=backend/vif/3/0\n"));
 	assert_non_null(strstr(log, "XENBUS_TYPE=vif\n"));
 	assert_non_null(strstr(log, "XENBUS_BASE_PATH=backend\n"));
-	assert_non_null(strstr(log, "vif=vif3.0 netdev=vif3.0\n"));
+	assert_non_null(strstr(log, "vif=vif3.0 netdev=eth9\n"));
 	assert_non_null(strstr(log, "extra=yes\n"));
 	assert_non_null(strstr(log, f->script));
 	assert_null(strstr(log, "stdin-not-null"));

@@ -1,0 +1,1109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netbackd - the netback service: the netif backend (netback/), the switch and its workers
+ * (vswitch/), and a control socket for nbctl, driven by one control loop:
+ *
+ *   XenStore watch -> nb_backend (vif state machines, hotplug scripts)
+ *   control socket -> networks, ports, FDB, counters
+ *   timer          -> hotplug timeouts, vifs disabled by a worker
+ *
+ * The data path runs on the switch's worker threads; this thread reaches it only through
+ * vsw_net_call().
+ */
+#include "netback/hv/hv.h"
+#include "netback/netback.h"
+#include "tools/ctl/ctl.h"
+#include "tools/simhv/loop.h"
+#include "vswitch/bridge.h"
+#include "vswitch/netlink.h"
+#include "vswitch/port-tap.h"
+#include "vswitch/switch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <xen/io/xenbus.h>
+
+#define NBD_DEFAULT_RUNDIR "/run/netback"
+#define NBD_HOTPLUG_FDS	   256
+#define NBD_FDB_MAX	   8192
+
+#ifndef NB_SCRIPT_DIR
+#define NB_SCRIPT_DIR "/usr/lib/netback/scripts"
+#endif
+
+/* Control-plane record of a network: what the switch does not keep. */
+struct nbd_net {
+	struct nbd_net *next;
+	struct vsw_net *net;
+	struct port *host_port; /* the network's TAP in dom0, or NULL */
+	char address[64];	/* host port address (CIDR), "" if none */
+};
+
+struct nbd {
+	const char *rundir;
+	struct nb_hv *hv;
+	struct vsw_switch *sw;
+	struct nb_backend *be;
+	struct shv_loop *loop;
+	struct nbd_net *nets;
+	int sigfd, timerfd, ctl_fd;
+	int hp_fds[NBD_HOTPLUG_FDS];
+	unsigned int n_hp;
+	char env_xs[PATH_MAX + 32];
+	char env_rundir[PATH_MAX + 32];
+	char env_path[PATH_MAX + 64];
+	char env_bin[2 * PATH_MAX];
+	const char *script_env[5];
+};
+
+/* ---- backend callbacks --------------------------------------------------------------------- */
+
+static int
+nbd_vif_added(void *arg, struct nb_vif *vif)
+{
+	struct port *port;
+	int err;
+
+	(void)arg;
+	err = nb_vif_port_open(vif, &port);
+	if (err)
+		return err;
+	nb_vif_set_user(vif, port);
+	return 0;
+}
+
+static int
+nbd_dp_start(void *arg)
+{
+	nb_vif_dp_start(arg);
+	return 0;
+}
+
+static int
+nbd_dp_stop(void *arg)
+{
+	nb_vif_dp_stop(arg);
+	return 0;
+}
+
+static int
+nbd_vif_connect(void *arg, struct nb_vif *vif)
+{
+	struct nbd *d = arg;
+	struct port *port = nb_vif_get_user(vif);
+	struct vsw_net *net = port ? vsw_port_net(d->sw, port) : NULL;
+
+	if (!net) {
+		nb_vif_dp_start(vif);
+		return 0;
+	}
+	vsw_net_call(net, nbd_dp_start, vif);
+	return vsw_port_refresh(d->sw, port);
+}
+
+static void
+nbd_vif_disconnect(void *arg, struct nb_vif *vif)
+{
+	struct nbd *d = arg;
+	struct port *port = nb_vif_get_user(vif);
+	struct vsw_net *net = port ? vsw_port_net(d->sw, port) : NULL;
+
+	if (!net) {
+		nb_vif_dp_stop(vif);
+		return;
+	}
+	vsw_net_call(net, nbd_dp_stop, vif);
+	vsw_port_refresh(d->sw, port);
+}
+
+static void
+nbd_vif_removed(void *arg, struct nb_vif *vif)
+{
+	struct nbd *d = arg;
+	struct port *port = nb_vif_get_user(vif);
+
+	if (!port)
+		return;
+	vsw_net_del_port(d->sw, port);
+	port_close(port);
+	nb_vif_set_user(vif, NULL);
+}
+
+static const struct nb_backend_ops nbd_backend_ops = {
+	.vif_added = nbd_vif_added,
+	.vif_connect = nbd_vif_connect,
+	.vif_disconnect = nbd_vif_disconnect,
+	.vif_removed = nbd_vif_removed,
+};
+
+/* ---- control commands ---------------------------------------------------------------------- */
+
+struct nbd_req {
+	struct nbd *d;
+	int argc;
+	char **argv;
+	bool json;
+	FILE *out; /* body */
+	int err;   /* -errno for the status line */
+	char msg[256];
+};
+
+static int nbd_fail(struct nbd_req *r, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+nbd_fail(struct nbd_req *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	r->err = err < 0 ? err : -err;
+	return r->err;
+}
+
+/* The value following option 'name' in argv[from..], or NULL; '*bad' set on a missing value. */
+static const char *
+nbd_opt(struct nbd_req *r, int from, const char *name)
+{
+	for (int i = from; i < r->argc; i++)
+		if (!strcmp(r->argv[i], name))
+			return i + 1 < r->argc ? r->argv[i + 1] : "";
+	return NULL;
+}
+
+/* Rejects options not in 'allowed' (NULL-terminated; flags end with '!' = no value). */
+static int
+nbd_check_opts(struct nbd_req *r, int from, const char *const *allowed)
+{
+	for (int i = from; i < r->argc; i++) {
+		const char *a = r->argv[i];
+		bool ok = false, flag = false;
+
+		if (!strcmp(a, "--json"))
+			continue;
+		for (const char *const *o = allowed; *o; o++) {
+			size_t n = strlen(*o);
+
+			if ((*o)[n - 1] == '!' && !strncmp(a, *o, n - 1) && a[n - 1] == '\0') {
+				ok = flag = true;
+				break;
+			}
+			if (!strcmp(a, *o)) {
+				ok = true;
+				break;
+			}
+		}
+		if (!ok)
+			return nbd_fail(r, EINVAL, "unexpected argument '%s'", a);
+		if (!flag) {
+			if (i + 1 >= r->argc)
+				return nbd_fail(r, EINVAL, "%s needs a value", a);
+			i++;
+		}
+	}
+	return 0;
+}
+
+static struct nbd_net *
+nbd_net_find(struct nbd *d, const char *name)
+{
+	for (struct nbd_net *n = d->nets; n; n = n->next)
+		if (!strcmp(vsw_net_name(n->net), name))
+			return n;
+	return NULL;
+}
+
+static int
+nbd_cmd_net_create(struct nbd_req *r)
+{
+	static const char *const opts[] = { "--mode",  "--host-port", "--address", "--mtu",
+					    "--aging", "--max-macs",  NULL };
+	struct nbd *d = r->d;
+	const char *mode, *host, *addr, *mtu, *aging, *max_macs;
+	char args[128] = "", targs[128];
+	struct nbd_net *n;
+	int err;
+
+	if (r->argc < 2 || r->argv[1][0] == '-')
+		return nbd_fail(r, EINVAL, "usage: net-create NAME --mode MODE [options]");
+	if (nbd_check_opts(r, 2, opts))
+		return r->err;
+	mode = nbd_opt(r, 2, "--mode");
+	host = nbd_opt(r, 2, "--host-port");
+	addr = nbd_opt(r, 2, "--address");
+	mtu = nbd_opt(r, 2, "--mtu");
+	aging = nbd_opt(r, 2, "--aging");
+	max_macs = nbd_opt(r, 2, "--max-macs");
+	if (!mode)
+		return nbd_fail(r, EINVAL, "--mode is required (bridge)");
+	if (strcmp(mode, "bridge"))
+		return nbd_fail(r, EOPNOTSUPP, "mode '%s' is not available (bridge)", mode);
+	if (addr && !host)
+		return nbd_fail(r, EINVAL, "--address needs --host-port");
+	if (aging || max_macs)
+		snprintf(args, sizeof(args), "%s%s%s%s%s", aging ? "aging=" : "",
+			 aging ? aging : "", aging && max_macs ? "," : "",
+			 max_macs ? "max_macs=" : "", max_macs ? max_macs : "");
+	if (addr) {
+		int fam;
+		unsigned char a[16];
+		unsigned int pfx;
+
+		if (vsw_nl_parse_cidr(addr, &fam, a, &pfx))
+			return nbd_fail(r, EINVAL, "--address: expected A.B.C.D/N, got '%s'", addr);
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return nbd_fail(r, ENOMEM, "out of memory");
+	err = vsw_net_create(d->sw, r->argv[1], mode, args[0] ? args : NULL, &n->net);
+	if (err) {
+		free(n);
+		if (err == -EEXIST)
+			return nbd_fail(r, err, "network '%s' exists", r->argv[1]);
+		return nbd_fail(r, err, "cannot create network '%s': %s", r->argv[1],
+				strerror(-err));
+	}
+	if (host) {
+		snprintf(targs, sizeof(targs), "ifname=%s%s%s", host, mtu ? ",mtu=" : "",
+			 mtu ? mtu : "");
+		err = port_open("tap", host, targs, &n->host_port);
+		if (!err)
+			err = vsw_net_add_port(n->net, n->host_port);
+		if (!err && addr) {
+			err = vsw_nl_addr_add(host, addr);
+			if (!err)
+				snprintf(n->address, sizeof(n->address), "%s", addr);
+		}
+		if (!err)
+			err = vsw_nl_link_set_up(host, 1);
+		if (err) {
+			if (n->host_port) {
+				vsw_net_del_port(d->sw, n->host_port);
+				port_close(n->host_port);
+			}
+			vsw_net_destroy(n->net);
+			free(n);
+			return nbd_fail(r, err, "host port %s: %s", host, strerror(-err));
+		}
+	}
+	n->next = d->nets;
+	d->nets = n;
+	fprintf(r->out, "network %s (%s) created%s%s%s%s\n", r->argv[1], mode,
+		host ? ", host port " : "", host ? host : "", addr ? " " : "", addr ? addr : "");
+	return 0;
+}
+
+static int
+nbd_cmd_net_destroy(struct nbd_req *r)
+{
+	struct nbd *d = r->d;
+	struct nbd_net *n, **pp;
+
+	if (r->argc != 2)
+		return nbd_fail(r, EINVAL, "usage: net-destroy NAME");
+	n = nbd_net_find(d, r->argv[1]);
+	if (!n)
+		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
+	if (vsw_net_n_ports(n->net) > (n->host_port ? 1u : 0u))
+		return nbd_fail(r, EBUSY, "network '%s' still has vifs attached", r->argv[1]);
+	if (n->host_port) {
+		vsw_net_del_port(d->sw, n->host_port);
+		port_close(n->host_port);
+	}
+	vsw_net_destroy(n->net);
+	for (pp = &d->nets; *pp; pp = &(*pp)->next) {
+		if (*pp == n) {
+			*pp = n->next;
+			break;
+		}
+	}
+	free(n);
+	return 0;
+}
+
+static int
+nbd_cmd_net_list(struct nbd_req *r)
+{
+	bool first = true;
+
+	if (r->json)
+		fprintf(r->out, "[");
+	else
+		fprintf(r->out, "%-16s %-8s %-6s %-16s %-18s\n", "NAME", "MODE", "PORTS",
+			"HOST-PORT", "ADDRESS");
+	for (struct nbd_net *n = r->d->nets; n; n = n->next) {
+		const char *host = n->host_port ? n->host_port->name : "";
+
+		if (r->json) {
+			fprintf(r->out,
+				"%s{\"name\":\"%s\",\"mode\":\"%s\",\"ports\":%u,\"host_port\":\"%"
+				"s\","
+				"\"address\":\"%s\"}",
+				first ? "" : ",", vsw_net_name(n->net), vsw_net_mode(n->net),
+				vsw_net_n_ports(n->net), host, n->address);
+		} else {
+			fprintf(r->out, "%-16s %-8s %-6u %-16s %-18s\n", vsw_net_name(n->net),
+				vsw_net_mode(n->net), vsw_net_n_ports(n->net), host[0] ? host : "-",
+				n->address[0] ? n->address : "-");
+		}
+		first = false;
+	}
+	if (r->json)
+		fprintf(r->out, "]\n");
+	return 0;
+}
+
+static int
+nbd_cmd_port_attach(struct nbd_req *r)
+{
+	struct nbd *d = r->d;
+	struct nbd_net *n;
+	struct port *port;
+	int err;
+
+	if (r->argc != 3)
+		return nbd_fail(r, EINVAL, "usage: port-attach NET PORT");
+	n = nbd_net_find(d, r->argv[1]);
+	if (!n)
+		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
+	port = port_lookup(r->argv[2]);
+	if (!port)
+		return nbd_fail(r, ENOENT, "no port '%s'", r->argv[2]);
+	if (vsw_port_net(d->sw, port) == n->net)
+		return 0;
+	err = vsw_net_add_port(n->net, port);
+	if (err == -EBUSY)
+		return nbd_fail(r, err, "port '%s' is in network '%s'", r->argv[2],
+				vsw_net_name(vsw_port_net(d->sw, port)));
+	if (err)
+		return nbd_fail(r, err, "attaching '%s': %s", r->argv[2], strerror(-err));
+	return 0;
+}
+
+static int
+nbd_cmd_port_detach(struct nbd_req *r)
+{
+	struct port *port;
+
+	if (r->argc != 2)
+		return nbd_fail(r, EINVAL, "usage: port-detach PORT");
+	port = port_lookup(r->argv[1]);
+	if (!port)
+		return nbd_fail(r, ENOENT, "no port '%s'", r->argv[1]);
+	if (vsw_port_net(r->d->sw, port) == NULL)
+		return 0;
+	return vsw_net_del_port(r->d->sw, port);
+}
+
+static int
+nbd_cmd_fdb_show(struct nbd_req *r)
+{
+	struct vsw_mac_info *infos;
+	struct nbd_net *n;
+	int cnt;
+
+	if (r->argc < 2 || r->argv[1][0] == '-')
+		return nbd_fail(r, EINVAL, "usage: fdb-show NET [--json]");
+	n = nbd_net_find(r->d, r->argv[1]);
+	if (!n)
+		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
+	infos = calloc(NBD_FDB_MAX, sizeof(*infos));
+	if (!infos)
+		return nbd_fail(r, ENOMEM, "out of memory");
+	cnt = vsw_bridge_fdb(n->net, infos, NBD_FDB_MAX);
+	if (cnt < 0) {
+		free(infos);
+		return nbd_fail(r, cnt, "network '%s' has no FDB", r->argv[1]);
+	}
+	if (r->json)
+		fprintf(r->out, "[");
+	else
+		fprintf(r->out, "%-16s %4s %-17s %s\n", "PORT", "VLAN", "MAC", "AGE");
+	for (int i = 0; i < cnt; i++) {
+		const uint8_t *m = infos[i].mac.ether_addr_octet;
+		struct port *p = port_by_index(infos[i].port);
+		char mac[18];
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+			 m[4], m[5]);
+		if (r->json)
+			fprintf(r->out,
+				"%s{\"port\":\"%s\",\"vlan\":%u,\"mac\":\"%s\",\"age\":%.1f}",
+				i ? "," : "", p ? p->name : "?", infos[i].vlan, mac,
+				(double)infos[i].age_ns / 1e9);
+		else
+			fprintf(r->out, "%-16s %4u %-17s %.0f\n", p ? p->name : "?", infos[i].vlan,
+				mac, (double)infos[i].age_ns / 1e9);
+	}
+	if (r->json)
+		fprintf(r->out, "]\n");
+	free(infos);
+	return 0;
+}
+
+struct nbd_stats_ctx {
+	struct nbd_req *r;
+	const char *only;
+	bool first;
+	bool found;
+};
+
+static void
+nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
+{
+	struct nbd_req *r = c->r;
+	struct vsw_net *net = vsw_port_net(r->d->sw, port);
+	struct nb_vif *vif = nb_vif_port_vif(port);
+	struct port_stats st;
+	struct nb_vif_stats vs;
+	int k;
+
+	if (c->only && strcmp(c->only, port->name))
+		return;
+	c->found = true;
+	port_get_stats(port, &st);
+	if (vif)
+		nb_vif_get_stats(vif, &vs);
+	if (r->json) {
+		fprintf(r->out,
+			"%s{\"port\":\"%s\",\"type\":\"%s\",\"network\":\"%s\",\"rx_packets\":%llu,"
+			"\"rx_bytes\":%llu,\"tx_packets\":%llu,\"tx_bytes\":%llu,\"drops\":{",
+			c->first ? "" : ",", port->name, port->cls->type,
+			net ? vsw_net_name(net) : "", (unsigned long long)st.rx_packets,
+			(unsigned long long)st.rx_bytes, (unsigned long long)st.tx_packets,
+			(unsigned long long)st.tx_bytes);
+		for (k = 0; k < VSW_CTR_N; k++)
+			fprintf(r->out, "%s\"%s\":%llu", k ? "," : "",
+				vsw_counter_name((enum vsw_counter)k),
+				(unsigned long long)st.ctrs.c[k]);
+		fprintf(r->out, "}");
+		if (vif) {
+			fprintf(r->out,
+				",\"vif\":{\"tx_errors\":%llu,\"tx_grant_errors\":%llu,"
+				"\"tx_csum_fixed\":%llu,\"rx_grant_errors\":%llu,\"notifies\":%llu,"
+				"\"events\":%llu}",
+				(unsigned long long)vs.tx_errors,
+				(unsigned long long)vs.tx_grant_errors,
+				(unsigned long long)vs.tx_csum_fixed,
+				(unsigned long long)vs.rx_grant_errors,
+				(unsigned long long)vs.notifies, (unsigned long long)vs.events);
+		}
+		fprintf(r->out, "}");
+	} else {
+		fprintf(r->out,
+			"%s (%s%s%s)\n  rx: %llu packets %llu bytes\n  tx: %llu packets %llu "
+			"bytes\n",
+			port->name, port->cls->type, net ? ", network " : "",
+			net ? vsw_net_name(net) : "", (unsigned long long)st.rx_packets,
+			(unsigned long long)st.rx_bytes, (unsigned long long)st.tx_packets,
+			(unsigned long long)st.tx_bytes);
+		for (k = 0; k < VSW_CTR_N; k++)
+			if (st.ctrs.c[k])
+				fprintf(r->out, "  %s: %llu\n",
+					vsw_counter_name((enum vsw_counter)k),
+					(unsigned long long)st.ctrs.c[k]);
+		if (vif) {
+			if (vs.tx_errors)
+				fprintf(r->out, "  tx_errors: %llu\n",
+					(unsigned long long)vs.tx_errors);
+			if (vs.tx_grant_errors)
+				fprintf(r->out, "  tx_grant_errors: %llu\n",
+					(unsigned long long)vs.tx_grant_errors);
+			if (vs.rx_grant_errors)
+				fprintf(r->out, "  rx_grant_errors: %llu\n",
+					(unsigned long long)vs.rx_grant_errors);
+			fprintf(r->out, "  events: %llu notifies: %llu\n",
+				(unsigned long long)vs.events, (unsigned long long)vs.notifies);
+		}
+	}
+	c->first = false;
+}
+
+static int
+nbd_cmd_stats(struct nbd_req *r)
+{
+	struct nbd_stats_ctx c = { .r = r, .first = true };
+
+	if (r->argc > 1 && r->argv[1][0] != '-')
+		c.only = r->argv[1];
+	if (r->json)
+		fprintf(r->out, "[");
+	for (unsigned int i = 0; i < PORT_MAX; i++) {
+		struct port *port = port_by_index(i);
+
+		if (port)
+			nbd_stats_port(&c, port);
+	}
+	if (r->json)
+		fprintf(r->out, "]\n");
+	if (c.only && !c.found)
+		return nbd_fail(r, ENOENT, "no port '%s'", c.only);
+	return 0;
+}
+
+static const char *
+nbd_state_name(int s)
+{
+	static const char *const names[] = { "Unknown",	    "Initialising",  "InitWait",
+					     "Initialised", "Connected",     "Closing",
+					     "Closed",	    "Reconfiguring", "Reconfigured" };
+
+	return s >= 0 && s <= 8 ? names[s] : "?";
+}
+
+static int
+nbd_vif_list_one(void *arg, struct nb_vif *vif)
+{
+	struct nbd_stats_ctx *c = arg;
+	struct nbd_req *r = c->r;
+	struct port *port = nb_vif_get_user(vif);
+	struct vsw_net *net = port ? vsw_port_net(r->d->sw, port) : NULL;
+	const uint8_t *m = nb_vif_mac(vif);
+	char mac[18];
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+		 m[5]);
+	if (r->json)
+		fprintf(r->out,
+			"%s{\"name\":\"%s\",\"domid\":%u,\"devid\":%u,\"mac\":\"%s\",\"state\":%d,"
+			"\"fe_state\":%d,\"network\":\"%s\",\"connected\":%s,\"disabled\":%s,"
+			"\"error\":\"%s\"}",
+			c->first ? "" : ",", nb_vif_name(vif), nb_vif_domid(vif), nb_vif_devid(vif),
+			mac, nb_vif_state(vif), nb_vif_fe_state(vif), net ? vsw_net_name(net) : "",
+			nb_vif_is_connected(vif) ? "true" : "false",
+			nb_vif_is_disabled(vif) ? "true" : "false", nb_vif_error(vif));
+	else
+		fprintf(r->out, "%-12s %5u %5u %-17s %-12s %-12s %-12s %s\n", nb_vif_name(vif),
+			nb_vif_domid(vif), nb_vif_devid(vif), mac,
+			nbd_state_name(nb_vif_state(vif)), nbd_state_name(nb_vif_fe_state(vif)),
+			net ? vsw_net_name(net) : "-", nb_vif_error(vif));
+	c->first = false;
+	return 0;
+}
+
+static int
+nbd_cmd_vif_list(struct nbd_req *r)
+{
+	struct nbd_stats_ctx c = { .r = r, .first = true };
+
+	if (r->json)
+		fprintf(r->out, "[");
+	else
+		fprintf(r->out, "%-12s %5s %5s %-17s %-12s %-12s %-12s %s\n", "VIF", "DOMID",
+			"DEVID", "MAC", "BE-STATE", "FE-STATE", "NETWORK", "ERROR");
+	nb_backend_foreach_vif(r->d->be, nbd_vif_list_one, &c);
+	if (r->json)
+		fprintf(r->out, "]\n");
+	return 0;
+}
+
+static int
+nbd_cmd_ping(struct nbd_req *r)
+{
+	fprintf(r->out, "netbackd %ld\n", (long)getpid());
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct nbd_req *r);
+} nbd_cmds[] = {
+	{ "net-create", nbd_cmd_net_create },
+	{ "net-destroy", nbd_cmd_net_destroy },
+	{ "net-list", nbd_cmd_net_list },
+	{ "port-attach", nbd_cmd_port_attach },
+	{ "port-detach", nbd_cmd_port_detach },
+	{ "fdb-show", nbd_cmd_fdb_show },
+	{ "stats", nbd_cmd_stats },
+	{ "vif-list", nbd_cmd_vif_list },
+	{ "ping", nbd_cmd_ping },
+};
+
+static void
+nbd_handle(struct nbd *d, int fd)
+{
+	char *buf = malloc(NB_CTL_REQ_MAX), *argv[NB_CTL_ARGS_MAX], *body = NULL;
+	struct timeval tv = { .tv_sec = 2 };
+	struct nbd_req r = { .d = d };
+	size_t len = 0, body_len = 0;
+	int argc;
+
+	if (!buf)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (len < NB_CTL_REQ_MAX) {
+		ssize_t n = read(fd, buf + len, NB_CTL_REQ_MAX - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	r.out = open_memstream(&body, &body_len);
+	argc = nb_ctl_split(buf, len, argv, NB_CTL_ARGS_MAX);
+	if (!r.out) {
+		free(buf);
+		return;
+	}
+	if (argc <= 0) {
+		nbd_fail(&r, EINVAL, "malformed request");
+	} else {
+		size_t i;
+
+		r.argc = argc;
+		r.argv = argv;
+		for (int k = 1; k < argc; k++)
+			if (!strcmp(argv[k], "--json"))
+				r.json = true;
+		for (i = 0; i < sizeof(nbd_cmds) / sizeof(nbd_cmds[0]); i++) {
+			if (!strcmp(argv[0], nbd_cmds[i].name)) {
+				nbd_cmds[i].fn(&r);
+				break;
+			}
+		}
+		if (i == sizeof(nbd_cmds) / sizeof(nbd_cmds[0]))
+			nbd_fail(&r, EINVAL, "unknown command '%s'", argv[0]);
+	}
+	fclose(r.out);
+	{
+		char head[300];
+		int hn = r.err ? snprintf(head, sizeof(head), "ERR %d %s\n", -r.err, r.msg)
+			       : snprintf(head, sizeof(head), "OK\n");
+
+		if (write(fd, head, (size_t)hn) == hn && !r.err && body_len) {
+			size_t off = 0;
+
+			while (off < body_len) {
+				ssize_t w = write(fd, body + off, body_len - off);
+
+				if (w <= 0)
+					break;
+				off += (size_t)w;
+			}
+		}
+	}
+	free(body);
+	free(buf);
+}
+
+/* ---- loop plumbing -------------------------------------------------------------------------- */
+
+static void nbd_sync_hotplug(struct nbd *d);
+
+static void
+nbd_on_ctl(void *arg, uint32_t events)
+{
+	struct nbd *d = arg;
+	int fd;
+
+	(void)events;
+	while ((fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		nbd_handle(d, fd);
+		close(fd);
+	}
+	nbd_sync_hotplug(d);
+}
+
+static void
+nbd_on_watch(void *arg, uint32_t events)
+{
+	struct nbd *d = arg;
+
+	(void)events;
+	nb_backend_on_watch(d->be);
+	nbd_sync_hotplug(d);
+}
+
+static void
+nbd_on_timer(void *arg, uint32_t events)
+{
+	struct nbd *d = arg;
+	uint64_t ticks;
+
+	(void)events;
+	if (read(d->timerfd, &ticks, sizeof(ticks)) < 0) {
+		/* Spurious wake-up; the work below is idempotent. */
+	}
+	nb_backend_on_timer(d->be);
+	nbd_sync_hotplug(d);
+}
+
+static void
+nbd_on_hotplug(void *arg, uint32_t events)
+{
+	struct nbd *d = arg;
+
+	(void)events;
+	/* Which pidfd fired is not passed; let the backend check them all without blocking. */
+	for (unsigned int i = 0; i < d->n_hp; i++) {
+		struct timeval tv = { 0 };
+		fd_set set;
+
+		FD_ZERO(&set);
+		FD_SET(d->hp_fds[i], &set);
+		if (select(d->hp_fds[i] + 1, &set, NULL, NULL, &tv) > 0)
+			nb_backend_on_hotplug(d->be, d->hp_fds[i]);
+	}
+	nbd_sync_hotplug(d);
+}
+
+/* Keeps the loop's registrations equal to the set of running hotplug scripts. */
+static void
+nbd_sync_hotplug(struct nbd *d)
+{
+	int now[NBD_HOTPLUG_FDS];
+	unsigned int n = nb_backend_hotplug_fds(d->be, now, NBD_HOTPLUG_FDS), i, j;
+
+	for (i = 0; i < d->n_hp; i++) {
+		for (j = 0; j < n && now[j] != d->hp_fds[i]; j++)
+			;
+		if (j == n)
+			shv_loop_del(d->loop, d->hp_fds[i]);
+	}
+	for (j = 0; j < n; j++) {
+		for (i = 0; i < d->n_hp && d->hp_fds[i] != now[j]; i++)
+			;
+		if (i == d->n_hp)
+			shv_loop_add(d->loop, now[j], EPOLLIN, nbd_on_hotplug, d);
+	}
+	memcpy(d->hp_fds, now, n * sizeof(now[0]));
+	d->n_hp = n;
+}
+
+static void
+nbd_on_signal(void *arg, uint32_t events)
+{
+	struct nbd *d = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si))
+		shv_loop_stop(d->loop);
+}
+
+static int
+nbd_listen(struct nbd *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", d->rundir, NB_CTL_SOCKET) >=
+	    sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	d->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (d->ctl_fd < 0)
+		return -errno;
+	unlink(sa.sun_path);
+	old = umask(0077);
+	if (bind(d->ctl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(d->ctl_fd, 64) < 0) {
+		int err = -errno;
+
+		umask(old);
+		return err;
+	}
+	umask(old);
+	return 0;
+}
+
+static int
+mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: netbackd [--rundir DIR] [--hv sim|xen] [--workers N] [--script-dir DIR]\n"
+		"                [--foreground]\n"
+		"Default DIR: $NETBACK_RUNDIR or " NBD_DEFAULT_RUNDIR
+		"; --hv sim unless /dev/xen/evtchn exists.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rundir", required_argument, NULL, 'r' },
+		{ "hv", required_argument, NULL, 'H' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "script-dir", required_argument, NULL, 's' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nbd d = { .sigfd = -1, .timerfd = -1, .ctl_fd = -1 };
+	struct nb_backend_cfg cfg = { 0 };
+	enum nb_hv_kind kind = access("/dev/xen/evtchn", F_OK) == 0 ? NB_HV_XEN : NB_HV_SIM;
+	const char *script_dir = NB_SCRIPT_DIR, *env = getenv("NETBACK_RUNDIR");
+	char path[PATH_MAX + 64], logpath[PATH_MAX + 64];
+	unsigned long workers = 1;
+	bool foreground = false;
+	int ready[2] = { -1, -1 }, pidfd = -1, c, err, rc = 1;
+	sigset_t mask;
+
+	d.rundir = env && *env ? env : NBD_DEFAULT_RUNDIR;
+	while ((c = getopt_long(argc, argv, "r:H:w:s:fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			d.rundir = optarg;
+			break;
+		case 'H':
+			if (!strcmp(optarg, "sim"))
+				kind = NB_HV_SIM;
+			else if (!strcmp(optarg, "xen"))
+				kind = NB_HV_XEN;
+			else {
+				fprintf(stderr, "netbackd: --hv: expected sim or xen, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'w': {
+			char *end;
+
+			workers = strtoul(optarg, &end, 10);
+			if (*end || workers < 1 || workers > VSW_WORKERS_MAX) {
+				fprintf(stderr, "netbackd: --workers: expected 1..%d, got '%s'\n",
+					VSW_WORKERS_MAX, optarg);
+				return 2;
+			}
+			break;
+		}
+		case 's':
+			script_dir = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	err = mkdir_p(d.rundir, 0755);
+	if (err) {
+		fprintf(stderr, "netbackd: %s: %s\n", d.rundir, strerror(-err));
+		return 1;
+	}
+	if (!foreground) {
+		pid_t pid;
+
+		if (pipe2(ready, O_CLOEXEC) < 0)
+			return 1;
+		pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid > 0) {
+			char ok = 1;
+
+			close(ready[1]);
+			if (read(ready[0], &ok, 1) != 1 || ok != 0) {
+				fprintf(stderr, "netbackd: failed to start (see %s/netbackd.log)\n",
+					d.rundir);
+				return 1;
+			}
+			return 0;
+		}
+		close(ready[0]);
+		setsid();
+		snprintf(logpath, sizeof(logpath), "%s/netbackd.log", d.rundir);
+		int lfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		int nfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (lfd >= 0) {
+			dup2(lfd, STDOUT_FILENO);
+			dup2(lfd, STDERR_FILENO);
+			close(lfd);
+		}
+		if (nfd >= 0) {
+			dup2(nfd, STDIN_FILENO);
+			close(nfd);
+		}
+	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	snprintf(path, sizeof(path), "%s/netbackd.pid", d.rundir);
+	pidfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (pidfd < 0 || flock(pidfd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "netbackd: %s: another netbackd serves this rundir\n", path);
+		goto out;
+	}
+	{
+		char pid[32];
+		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+		if (ftruncate(pidfd, 0) < 0 || pwrite(pidfd, pid, (size_t)n, 0) != n)
+			goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	err = nb_hv_open(&d.hv, kind, d.rundir);
+	if (err) {
+		fprintf(stderr, "netbackd: hypervisor (%s) on %s: %s\n",
+			kind == NB_HV_SIM ? "sim" : "xen", d.rundir, strerror(-err));
+		goto out;
+	}
+	err = vsw_switch_create((unsigned int)workers, &d.sw);
+	if (err) {
+		fprintf(stderr, "netbackd: switch: %s\n", strerror(-err));
+		goto out;
+	}
+	err = port_tap_register();
+	if (err && err != -EEXIST) {
+		fprintf(stderr, "netbackd: tap ports: %s\n", strerror(-err));
+		goto out;
+	}
+	/* Scripts reach XenStore and us the way they would on Xen: through the environment. */
+	snprintf(d.env_rundir, sizeof(d.env_rundir), "NETBACK_RUNDIR=%s", d.rundir);
+	snprintf(d.env_xs, sizeof(d.env_xs), "XENSTORED_PATH=%s/xenstored/socket", d.rundir);
+	snprintf(d.env_path, sizeof(d.env_path), "NETBACK_SCRIPT_DIR=%s", script_dir);
+	{
+		/* Scripts find nbctl next to us first. */
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		const char *old = getenv("PATH");
+
+		if (n > 0) {
+			self[n] = '\0';
+			*strrchr(self, '/') = '\0';
+		} else {
+			strcpy(self, ".");
+		}
+		snprintf(d.env_bin, sizeof(d.env_bin), "PATH=%s:%s", self,
+			 old ? old : "/usr/sbin:/usr/bin:/sbin:/bin");
+	}
+	d.script_env[0] = d.env_rundir;
+	d.script_env[1] = d.env_path;
+	d.script_env[2] = d.env_bin;
+	d.script_env[3] = kind == NB_HV_SIM ? d.env_xs : NULL;
+	d.script_env[4] = NULL;
+	snprintf(logpath, sizeof(logpath), "%s/hotplug.log", d.rundir);
+	cfg.hv = d.hv;
+	cfg.script_dir = script_dir;
+	cfg.hotplug_log = logpath;
+	cfg.script_env = d.script_env;
+	cfg.ops = &nbd_backend_ops;
+	cfg.ops_arg = &d;
+	err = shv_loop_create(&d.loop);
+	if (err)
+		goto out;
+	err = nbd_listen(&d);
+	if (err) {
+		fprintf(stderr, "netbackd: control socket: %s\n", strerror(-err));
+		goto out;
+	}
+	err = nb_backend_create(&d.be, &cfg);
+	if (err) {
+		fprintf(stderr, "netbackd: XenStore: %s\n", strerror(-err));
+		goto out;
+	}
+	d.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	{
+		struct itimerspec its = {
+			.it_interval = { 0, NB_BACKEND_TICK_MS * 1000000L },
+			.it_value = { 0, NB_BACKEND_TICK_MS * 1000000L },
+		};
+
+		timerfd_settime(d.timerfd, 0, &its, NULL);
+	}
+	if (shv_loop_add(d.loop, d.sigfd, EPOLLIN, nbd_on_signal, &d) ||
+	    shv_loop_add(d.loop, d.timerfd, EPOLLIN, nbd_on_timer, &d) ||
+	    shv_loop_add(d.loop, d.ctl_fd, EPOLLIN, nbd_on_ctl, &d) ||
+	    shv_loop_add(d.loop, nb_backend_watch_fd(d.be), EPOLLIN, nbd_on_watch, &d)) {
+		fprintf(stderr, "netbackd: event loop setup failed\n");
+		goto out;
+	}
+	fprintf(stderr, "netbackd: serving %s (hv %s, %lu worker%s, scripts %s)\n", d.rundir,
+		nb_hv_name(d.hv), workers, workers == 1 ? "" : "s", script_dir);
+	if (ready[1] >= 0) {
+		char ok = 0;
+
+		if (write(ready[1], &ok, 1) != 1)
+			goto out;
+		close(ready[1]);
+		ready[1] = -1;
+	}
+	shv_loop_run(d.loop);
+	fprintf(stderr, "netbackd: stopping\n");
+	rc = 0;
+out:
+	/* The backend first: it takes vifs off their workers without touching XenStore
+	 * state, so guests keep their rings for a restarted netbackd. */
+	nb_backend_destroy(d.be);
+	while (d.nets) {
+		struct nbd_net *n = d.nets;
+
+		d.nets = n->next;
+		if (n->host_port) {
+			vsw_net_del_port(d.sw, n->host_port);
+			port_close(n->host_port);
+		}
+		vsw_net_destroy(n->net);
+		free(n);
+	}
+	vsw_switch_destroy(d.sw);
+	nb_hv_close(d.hv);
+	shv_loop_destroy(d.loop);
+	if (d.ctl_fd >= 0) {
+		snprintf(path, sizeof(path), "%s/%s", d.rundir, NB_CTL_SOCKET);
+		unlink(path);
+		close(d.ctl_fd);
+	}
+	if (pidfd >= 0) {
+		snprintf(path, sizeof(path), "%s/netbackd.pid", d.rundir);
+		unlink(path);
+		close(pidfd);
+	}
+	if (ready[1] >= 0)
+		close(ready[1]);
+	return rc;
+}
