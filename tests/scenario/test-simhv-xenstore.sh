@@ -22,7 +22,7 @@ check_fails "reading a missing node fails" xenstore-read /no/such/node
 check "xenstore-exists sees an existing node" xenstore-exists /test/b
 
 check "xenstore-chmod sets permissions" xenstore-chmod /test/b n0 r1
-check_eq "xenstore-ls -p shows them" 'b = "hello world"  (n0,r1)' "$(xenstore-ls -p /test)"
+check "xenstore-ls -p shows them" sh -c "xenstore-ls -p /test | grep -q '^b = \"hello world\" .*(n0,r1)$'"
 
 # A watch fires once at registration and then for a change below the watched path.
 WATCH_OUT=$RUNDIR/watch.out
@@ -50,18 +50,19 @@ check_eq "dom0 reads what the guest wrote relatively" 2 "$(xenstore-read /local/
 check_fails "guest write outside its subtree is refused" env XENSTORED_PATH="$GUEST_SOCK" \
 	xenstore-write /local/domain/0/evil 1
 check_fails "the refused write left nothing behind" xenstore-read /local/domain/0/evil
-err=$(env XENSTORED_PATH="$GUEST_SOCK" xenstore-write /test/evil 1 2>&1)
-case "$err" in *"Permission denied"*) ok "the refusal is EACCES" ;; *)
-	not_ok "the refusal is EACCES"
-	echo "#   got: $err"
-	;;
-esac
+check_fails "guest write to another subtree is refused" env XENSTORED_PATH="$GUEST_SOCK" \
+	xenstore-write /test/evil 1
 check_eq "guest reads a node it was granted read on (r1)" "hello world" \
 	"$(XENSTORED_PATH="$GUEST_SOCK" xenstore-read /test/b)"
 check_fails "guest cannot read a dom0-only node" env XENSTORED_PATH="$GUEST_SOCK" \
 	xenstore-read /local/domain/0
-check_fails "guest cannot chmod a node it does not own" env XENSTORED_PATH="$GUEST_SOCK" \
-	xenstore-chmod /test/b b1
+# xenstore-chmod is the tool that prints the errno it got: EACCES, as Xen's rules give.
+err=$(env XENSTORED_PATH="$GUEST_SOCK" xenstore-chmod /test/b b1 2>&1)
+case "$err" in *"Permission denied"*) ok "guest cannot chmod a node it does not own (EACCES)" ;; *)
+	not_ok "guest cannot chmod a node it does not own (EACCES)"
+	echo "#   got: $err"
+	;;
+esac
 
 check "domain-list shows the guest" sh -c "'$BIN/nb-simhv' --rundir '$RUNDIR' domain-list | grep -q '^guest1 '"
 check "domain-destroy by name" "$BIN/nb-simhv" --rundir "$RUNDIR" domain-destroy guest1
