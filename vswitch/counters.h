@@ -26,9 +26,11 @@
 	X(RX_RUNT, rx_runt, DROP, "received frame shorter than an Ethernet header")                \
 	X(RX_TOO_BIG, rx_too_big, DROP, "received frame longer than the port MTU allows")          \
 	X(RX_BAD_SRC_MAC, rx_bad_src_mac, DROP, "source MAC is multicast, broadcast or zero")      \
+	X(RX_BAD_VNET_HDR, rx_bad_vnet_hdr, DROP, "received frame dropped: bad vnet header")       \
 	X(TX_QUEUE_FULL, tx_queue_full, DROP, "frame dropped: destination transmit queue full")    \
 	X(TX_TOO_BIG, tx_too_big, DROP, "frame dropped: longer than the destination MTU allows")   \
 	X(TX_PORT_DOWN, tx_port_down, DROP, "frame dropped: destination port down")                \
+	X(TX_ERROR, tx_error, DROP, "frame dropped: the destination port refused it")              \
 	X(FWD_REFLECT, fwd_reflect, DROP, "frame dropped: destination is the ingress port")        \
 	X(FWD_FLOOD, fwd_flood, EVENT, "broadcast, multicast or unknown unicast frame flooded")
 
