@@ -79,19 +79,25 @@ unit-build: $(UNITS) $(PROGS)
 # ---- tests -------------------------------------------------------------------------------
 RESULTS := $(BUILD)/test-results
 
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+SUBMAKE := $(MAKE) --no-print-directory -k -j$(NPROC)
+
+# Every step is recorded as test cases, so one broken step never hides the others; the last
+# line is the summary, and the exit status is non-zero if anything failed.
 check: deps
 	@rm -f $(RESULTS)
 	@mkdir -p $(BUILD)
-	@scripts/run-tests lint $(RESULTS) -- $(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory unit-build
-	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang unit-build
+	@scripts/run-tests build $(RESULTS) lint -- $(MAKE) --no-print-directory lint
+	@scripts/run-tests build $(RESULTS) gcc -- $(SUBMAKE) unit-build
+	@scripts/run-tests build $(RESULTS) clang -- $(SUBMAKE) BUILD=build/clang CC=clang unit-build
 	@scripts/run-tests unit $(RESULTS) $(UNITS)
 	@scripts/run-tests scenario $(RESULTS) $(wildcard tests/scenario/test-*.sh)
 	@$(MAKE) --no-print-directory check-san RESULTS=$(abspath $(RESULTS))
 	@$(MAKE) --no-print-directory check-fuzz RESULTS=$(abspath $(RESULTS))
 	@scripts/run-tests summary $(RESULTS)
 
-check-unit: unit-build
+check-unit:
+	@$(SUBMAKE) unit-build
 	@rm -f $(RESULTS)
 	@scripts/run-tests unit $(RESULTS) $(UNITS)
 	@scripts/run-tests summary $(RESULTS)
@@ -103,12 +109,13 @@ check-scenario: programs
 
 # Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (clang).
 check-san:
-	@$(MAKE) --no-print-directory BUILD=build/san CC=clang SAN=1 unit-build
+	@scripts/run-tests build $(RESULTS) asan-ubsan -- $(SUBMAKE) BUILD=build/san CC=clang SAN=1 \
+		$(UNITS:$(BUILD)/%=build/san/%)
 	@scripts/run-tests unit-san $(RESULTS) $(UNITS:$(BUILD)/%=build/san/%)
 
 # Each libFuzzer target for FUZZ_SECONDS, corpus kept under build/fuzz-corpus.
 check-fuzz:
-	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang FUZZ=1 \
+	@scripts/run-tests build $(RESULTS) libfuzzer -- $(SUBMAKE) BUILD=build/fuzz CC=clang FUZZ=1 \
 		$(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/fuzz/%)
 	@scripts/run-tests fuzz $(RESULTS) --seconds $(FUZZ_SECONDS) \
 		$(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/fuzz/%)

@@ -25,6 +25,18 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
+# require NAME CMD...: like check, but a failure ends the test (later checks would only
+# repeat it).
+require() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else
+		not_ok "$name"
+		echo "# stopping: later checks depend on this one"
+		exit 1
+	fi
+}
+
 # check_fails NAME CMD...: reports ok when CMD exits non-zero.
 check_fails() {
 	local name=$1
@@ -96,6 +108,7 @@ finish() {
 # netbackd there. Sets DOM0_NS, RUNDIR and exports NETBACK_RUNDIR.
 start_dom0() {
 	DOM0_NS=$1-dom0
+	shift
 	ip netns add "$DOM0_NS" || return 1
 	track_netns "$DOM0_NS"
 	ip -n "$DOM0_NS" link set lo up

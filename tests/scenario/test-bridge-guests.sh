@@ -13,11 +13,11 @@ G2=$P-g2
 MAC1=00:16:3e:00:01:01
 MAC2=00:16:3e:00:01:02
 
-check "dom0 starts (nb-simhv + netbackd in their own namespace)" start_dom0 "$P"
-check "bridge network with a host port" nbctl net-create br0 --mode bridge \
+require "dom0 starts (nb-simhv + netbackd in their own namespace)" start_dom0 "$P"
+require "bridge network with a host port" nbctl net-create br0 --mode bridge \
 	--host-port nbhost0 --address 10.77.0.1/24
-check "guest 1 created from an xl config" make_guest "$G1" 10.77.0.11/24 "$MAC1"
-check "guest 2 created from an xl config" make_guest "$G2" 10.77.0.12/24 "$MAC2"
+require "guest 1 created from an xl config" make_guest "$G1" 10.77.0.11/24 "$MAC1"
+require "guest 2 created from an xl config" make_guest "$G2" 10.77.0.12/24 "$MAC2"
 D1=$(domid_of "$G1")
 D2=$(domid_of "$G2")
 check "guest 1 vif connected (backend and frontend state 4)" wait_for 15 connected "$D1" 0

@@ -9,10 +9,10 @@
 P=nbh$$
 GOOD=$P-good
 
-check "dom0 starts" start_dom0 "$P"
-check "bridge network with a host port" nbctl net-create br0 --mode bridge \
+require "dom0 starts" start_dom0 "$P"
+require "bridge network with a host port" nbctl net-create br0 --mode bridge \
 	--host-port nbhost0 --address 10.78.0.1/24
-check "well-behaved guest created" make_guest "$GOOD" 10.78.0.11/24 00:16:3e:00:02:01
+require "well-behaved guest created" make_guest "$GOOD" 10.78.0.11/24 00:16:3e:00:02:01
 DG=$(domid_of "$GOOD")
 check "well-behaved guest connected" wait_for 15 connected "$DG" 0
 check "well-behaved guest reaches dom0 before the attacks" wait_for 10 \

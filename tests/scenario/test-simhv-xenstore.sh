@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 RUNDIR=$(make_tmpdir)
-check "nb-simhv starts as a daemon" start_simhv "$RUNDIR"
+require "nb-simhv starts as a daemon" start_simhv "$RUNDIR"
 export XENSTORED_PATH=$RUNDIR/xenstored/socket
 check "xenstored socket is mode 0600" test "$(stat -c %a "$XENSTORED_PATH")" = 600
 
