@@ -121,7 +121,9 @@ start_dom0() {
 }
 
 in_dom0() { ip netns exec "$DOM0_NS" "$@"; }
-nbctl() { in_dom0 "$BIN/nbctl" --rundir "$RUNDIR" "$@"; }
+# nbctl reaches netbackd and XenStore through Unix sockets, so it runs in the test's own
+# namespaces (ip netns exec would hide the guest namespaces that nbctl create makes).
+nbctl() { "$BIN/nbctl" --rundir "$RUNDIR" "$@"; }
 xs() { XENSTORED_PATH=$RUNDIR/xenstored/socket "$@"; }
 
 # make_guest NAME IP/PREFIX MAC [BRIDGE]: writes an xl config and creates the domain; its

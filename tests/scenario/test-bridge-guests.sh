@@ -22,10 +22,12 @@ D1=$(domid_of "$G1")
 D2=$(domid_of "$G2")
 check "guest 1 vif connected (backend and frontend state 4)" wait_for 15 connected "$D1" 0
 check "guest 2 vif connected (backend and frontend state 4)" wait_for 15 connected "$D2" 0
-states=$(xs xenstore-ls -f /local/domain | grep -E "vif/($D1|$D2)/0/state = " | sort | xargs)
-check_eq "xenstore-ls shows state 4 for both ends of both vifs" \
-	"/local/domain/$D1/device/vif/0/state = 4 /local/domain/$D2/device/vif/0/state = 4 /local/domain/0/backend/vif/$D1/0/state = 4 /local/domain/0/backend/vif/$D2/0/state = 4" \
-	"$(printf '%s\n' $states | paste -sd' ' | sed 's/ = "/ = /g; s/"//g' | tr ' ' '\n' | paste -d' ' - - - | sort | xargs)"
+ls_out=$(xs xenstore-ls -f /local/domain)
+for path in "/local/domain/$D1/device/vif/0/state" "/local/domain/$D2/device/vif/0/state" \
+	"/local/domain/0/backend/vif/$D1/0/state" "/local/domain/0/backend/vif/$D2/0/state"; do
+	check_eq "xenstore-ls shows $path = 4" 4 \
+		"$(sed -n "s|^$path = \"\([0-9]*\)\".*|\1|p" <<<"$ls_out")"
+done
 check "guest 1 has its address on eth0" wait_for 10 sh -c \
 	"ip -n $G1 -4 addr show eth0 | grep -q 10.77.0.11/24"
 
