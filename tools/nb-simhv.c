@@ -15,7 +15,7 @@
  */
 #include "netback/hv/sim-client.h"
 #include "tools/simhv/hv-server.h"
-#include "tools/simhv/loop.h"
+#include "vswitch/evloop.h"
 #include "tools/simhv/xs-server.h"
 
 #include <errno.h>
@@ -35,7 +35,7 @@
 #define SIMHV_DEFAULT_RUNDIR "/run/netback"
 
 struct simhv {
-	struct shv_loop *loop;
+	struct vsw_loop *loop;
 	struct shv_xs *xs;
 	struct shv_hv *hv;
 	int sigfd;
@@ -73,7 +73,7 @@ simhv_on_signal(void *arg, uint32_t events)
 
 	(void)events;
 	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
-		shv_loop_stop(s->loop);
+		vsw_loop_stop(s->loop);
 }
 
 static int
@@ -199,9 +199,9 @@ simhv_run(const char *rundir, bool foreground)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 
-	err = shv_loop_create(&s.loop);
+	err = vsw_loop_create(&s.loop);
 	if (!err && s.sigfd >= 0)
-		err = shv_loop_add(s.loop, s.sigfd, EPOLLIN, simhv_on_signal, &s);
+		err = vsw_loop_add(s.loop, s.sigfd, EPOLLIN, simhv_on_signal, &s);
 	if (err) {
 		fprintf(stderr, "nb-simhv: event loop: %s\n", strerror(-err));
 		goto out;
@@ -227,13 +227,13 @@ simhv_run(const char *rundir, bool foreground)
 		close(ready_pipe[1]);
 		ready_pipe[1] = -1;
 	}
-	err = shv_loop_run(s.loop);
+	err = vsw_loop_run(s.loop);
 	fprintf(stderr, "nb-simhv: stopping\n");
 out:
 	/* Guests first: destroying the hypervisor releases their domains in the xenstored. */
 	shv_hv_destroy(s.hv);
 	shv_xs_destroy(s.xs);
-	shv_loop_destroy(s.loop);
+	vsw_loop_destroy(s.loop);
 	if (s.sigfd >= 0)
 		close(s.sigfd);
 	if (pidfd >= 0) {

@@ -13,7 +13,7 @@
 #include "netback/hv/hv.h"
 #include "netback/netback.h"
 #include "tools/ctl/ctl.h"
-#include "tools/simhv/loop.h"
+#include "vswitch/evloop.h"
 #include "vswitch/bridge.h"
 #include "vswitch/netlink.h"
 #include "vswitch/port-tap.h"
@@ -61,7 +61,7 @@ struct nbd {
 	struct nb_hv *hv;
 	struct vsw_switch *sw;
 	struct nb_backend *be;
-	struct shv_loop *loop;
+	struct vsw_loop *loop;
 	struct nbd_net *nets;
 	int sigfd, timerfd, ctl_fd;
 	int hp_fds[NBD_HOTPLUG_FDS];
@@ -779,13 +779,13 @@ nbd_sync_hotplug(struct nbd *d)
 		for (j = 0; j < n && now[j] != d->hp_fds[i]; j++)
 			;
 		if (j == n)
-			shv_loop_del(d->loop, d->hp_fds[i]);
+			vsw_loop_del(d->loop, d->hp_fds[i]);
 	}
 	for (j = 0; j < n; j++) {
 		for (i = 0; i < d->n_hp && d->hp_fds[i] != now[j]; i++)
 			;
 		if (i == d->n_hp)
-			shv_loop_add(d->loop, now[j], EPOLLIN, nbd_on_hotplug, d);
+			vsw_loop_add(d->loop, now[j], EPOLLIN, nbd_on_hotplug, d);
 	}
 	memcpy(d->hp_fds, now, n * sizeof(now[0]));
 	d->n_hp = n;
@@ -799,7 +799,7 @@ nbd_on_signal(void *arg, uint32_t events)
 
 	(void)events;
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si))
-		shv_loop_stop(d->loop);
+		vsw_loop_stop(d->loop);
 }
 
 static int
@@ -1032,7 +1032,7 @@ main(int argc, char **argv)
 	cfg.script_env = d.script_env;
 	cfg.ops = &nbd_backend_ops;
 	cfg.ops_arg = &d;
-	err = shv_loop_create(&d.loop);
+	err = vsw_loop_create(&d.loop);
 	if (err)
 		goto out;
 	err = nbd_listen(&d);
@@ -1055,10 +1055,10 @@ main(int argc, char **argv)
 
 		timerfd_settime(d.timerfd, 0, &its, NULL);
 	}
-	if (shv_loop_add(d.loop, d.sigfd, EPOLLIN, nbd_on_signal, &d) ||
-	    shv_loop_add(d.loop, d.timerfd, EPOLLIN, nbd_on_timer, &d) ||
-	    shv_loop_add(d.loop, d.ctl_fd, EPOLLIN, nbd_on_ctl, &d) ||
-	    shv_loop_add(d.loop, nb_backend_watch_fd(d.be), EPOLLIN, nbd_on_watch, &d)) {
+	if (vsw_loop_add(d.loop, d.sigfd, EPOLLIN, nbd_on_signal, &d) ||
+	    vsw_loop_add(d.loop, d.timerfd, EPOLLIN, nbd_on_timer, &d) ||
+	    vsw_loop_add(d.loop, d.ctl_fd, EPOLLIN, nbd_on_ctl, &d) ||
+	    vsw_loop_add(d.loop, nb_backend_watch_fd(d.be), EPOLLIN, nbd_on_watch, &d)) {
 		fprintf(stderr, "netbackd: event loop setup failed\n");
 		goto out;
 	}
@@ -1072,7 +1072,7 @@ main(int argc, char **argv)
 		close(ready[1]);
 		ready[1] = -1;
 	}
-	shv_loop_run(d.loop);
+	vsw_loop_run(d.loop);
 	fprintf(stderr, "netbackd: stopping\n");
 	rc = 0;
 out:
@@ -1092,7 +1092,7 @@ out:
 	}
 	vsw_switch_destroy(d.sw);
 	nb_hv_close(d.hv);
-	shv_loop_destroy(d.loop);
+	vsw_loop_destroy(d.loop);
 	if (d.ctl_fd >= 0) {
 		snprintf(path, sizeof(path), "%s/%s", d.rundir, NB_CTL_SOCKET);
 		unlink(path);

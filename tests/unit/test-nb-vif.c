@@ -11,7 +11,7 @@
 #include "netback/hv/sim-client.h"
 #include "netback/nb-private.h"
 #include "tools/simhv/hv-server.h"
-#include "tools/simhv/loop.h"
+#include "vswitch/evloop.h"
 #include "vswitch/pkt.h"
 
 #include <errno.h>
@@ -39,7 +39,7 @@
 
 struct fx {
 	char rundir[64], hvdir[80];
-	struct shv_loop *loop;
+	struct vsw_loop *loop;
 	struct shv_hv *shv;
 	pthread_t thread;
 	int wake_fd;
@@ -63,13 +63,13 @@ on_wake(void *arg, uint32_t events)
 
 	(void)events;
 	if (read(f->wake_fd, &v, sizeof(v)) == sizeof(v))
-		shv_loop_stop(f->loop);
+		vsw_loop_stop(f->loop);
 }
 
 static void *
 loop_thread(void *arg)
 {
-	shv_loop_run(((struct fx *)arg)->loop);
+	vsw_loop_run(((struct fx *)arg)->loop);
 	return NULL;
 }
 
@@ -84,9 +84,9 @@ setup(void **state)
 	strcpy(f->rundir, "/tmp/nb-vif-test-XXXXXX");
 	assert_non_null(mkdtemp(f->rundir));
 	snprintf(f->hvdir, sizeof(f->hvdir), "%s/hv", f->rundir);
-	assert_int_equal(shv_loop_create(&f->loop), 0);
+	assert_int_equal(vsw_loop_create(&f->loop), 0);
 	f->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	assert_int_equal(shv_loop_add(f->loop, f->wake_fd, EPOLLIN, on_wake, f), 0);
+	assert_int_equal(vsw_loop_add(f->loop, f->wake_fd, EPOLLIN, on_wake, f), 0);
 	assert_int_equal(shv_hv_create(&f->shv, f->loop, f->hvdir, NULL, NULL), 0);
 	assert_int_equal(pthread_create(&f->thread, NULL, loop_thread, f), 0);
 	assert_int_equal(nb_hv_open(&f->hv, NB_HV_SIM, f->rundir), 0);
@@ -145,7 +145,7 @@ teardown(void **state)
 	assert_int_equal(write(f->wake_fd, &one, sizeof(one)), sizeof(one));
 	pthread_join(f->thread, NULL);
 	shv_hv_destroy(f->shv);
-	shv_loop_destroy(f->loop);
+	vsw_loop_destroy(f->loop);
 	close(f->wake_fd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->rundir);
 	assert_int_equal(system(cmd), 0);

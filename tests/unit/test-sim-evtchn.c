@@ -8,7 +8,7 @@
  */
 #include "netback/hv/sim-client.h"
 #include "tools/simhv/hv-server.h"
-#include "tools/simhv/loop.h"
+#include "vswitch/evloop.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -33,7 +33,7 @@
 struct harness {
 	char rundir[64];
 	char hvdir[96];
-	struct shv_loop *loop;
+	struct vsw_loop *loop;
 	struct shv_hv *hv;
 	pthread_t thread;
 	int wake_fd;
@@ -70,7 +70,7 @@ on_wake(void *arg, uint32_t events)
 
 	(void)events;
 	if (read(h->wake_fd, &v, sizeof(v)) == sizeof(v))
-		shv_loop_stop(h->loop);
+		vsw_loop_stop(h->loop);
 }
 
 static void *
@@ -78,7 +78,7 @@ loop_thread(void *arg)
 {
 	struct harness *h = arg;
 
-	shv_loop_run(h->loop);
+	vsw_loop_run(h->loop);
 	return NULL;
 }
 
@@ -95,10 +95,10 @@ setup(void **state)
 	strcpy(h->rundir, "/tmp/nb-hv-test-XXXXXX");
 	assert_non_null(mkdtemp(h->rundir));
 	snprintf(h->hvdir, sizeof(h->hvdir), "%s/hv", h->rundir);
-	assert_int_equal(shv_loop_create(&h->loop), 0);
+	assert_int_equal(vsw_loop_create(&h->loop), 0);
 	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	assert_true(h->wake_fd >= 0);
-	assert_int_equal(shv_loop_add(h->loop, h->wake_fd, EPOLLIN, on_wake, h), 0);
+	assert_int_equal(vsw_loop_add(h->loop, h->wake_fd, EPOLLIN, on_wake, h), 0);
 	assert_int_equal(shv_hv_create(&h->hv, h->loop, h->hvdir, &hooks, h), 0);
 	assert_int_equal(pthread_create(&h->thread, NULL, loop_thread, h), 0);
 	*state = h;
@@ -114,7 +114,7 @@ teardown(void **state)
 	assert_int_equal(write(h->wake_fd, &one, sizeof(one)), sizeof(one));
 	pthread_join(h->thread, NULL);
 	shv_hv_destroy(h->hv);
-	shv_loop_destroy(h->loop);
+	vsw_loop_destroy(h->loop);
 	close(h->wake_fd);
 	assert_int_equal(rmdir(h->hvdir), 0); /* destroy removed every socket */
 	assert_int_equal(rmdir(h->rundir), 0);

@@ -6,7 +6,7 @@
  * sockets driven by its event loop: raw clients, a guest's own socket, and Debian's
  * libxenstore from 8 threads at once.
  */
-#include "tools/simhv/loop.h"
+#include "vswitch/evloop.h"
 #include "tools/simhv/xs-server.h"
 
 #include <errno.h>
@@ -935,7 +935,7 @@ control_answers_help_and_print_for_dom0(void **state)
 
 struct sockfx {
 	char dir[64];
-	struct shv_loop *loop;
+	struct vsw_loop *loop;
 	struct shv_xs *xs;
 };
 
@@ -949,7 +949,7 @@ sock_setup(void **state)
 	snprintf(s->dir, sizeof(s->dir), "/tmp/test-xs-XXXXXX");
 	assert_non_null(mkdtemp(s->dir));
 	snprintf(sub, sizeof(sub), "%s/run/xenstored", s->dir);
-	assert_int_equal(shv_loop_create(&s->loop), 0);
+	assert_int_equal(vsw_loop_create(&s->loop), 0);
 	assert_int_equal(shv_xs_create(&s->xs, s->loop, sub, NULL, NULL), 0);
 	*state = s;
 	return 0;
@@ -962,7 +962,7 @@ sock_teardown(void **state)
 	char path[160];
 
 	shv_xs_destroy(s->xs);
-	shv_loop_destroy(s->loop);
+	vsw_loop_destroy(s->loop);
 	snprintf(path, sizeof(path), "%s/run/xenstored", s->dir);
 	rmdir(path);
 	snprintf(path, sizeof(path), "%s/run", s->dir);
@@ -1004,7 +1004,7 @@ sock_recv(const struct sockfx *s, int fd, struct msg *m)
 	for (rounds = 0; rounds < 400; rounds++) {
 		ssize_t n;
 
-		shv_loop_run_once(s->loop, 5);
+		vsw_loop_run_once(s->loop, 5);
 		n = recv(fd, (char *)m + got, want - got, MSG_DONTWAIT);
 		if (n == 0)
 			return false;
@@ -1066,7 +1066,7 @@ sockets_are_private_and_serve_two_clients_with_watches(void **state)
 	assert_reply(&m, XS_READ, "v", 1);
 	close(a);
 	close(b);
-	shv_loop_run_once(s->loop, 5);
+	vsw_loop_run_once(s->loop, 5);
 	assert_int_equal(shv_xs_conn_count(s->xs), 0);
 }
 
@@ -1123,7 +1123,7 @@ client_flooding_requests_without_reading_is_disconnected(void **state)
 		memcpy(req + sizeof(h), "/f\0x", 4);
 		if (send(fd, req, sizeof(req), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			open = errno == EAGAIN;
-		shv_loop_run_once(s->loop, 0);
+		vsw_loop_run_once(s->loop, 0);
 		open = open && shv_xs_conn_count(s->xs) == 1;
 	}
 	assert_false(open);
@@ -1147,7 +1147,7 @@ serve(void *arg)
 	struct server_thread *t = arg;
 
 	while (!atomic_load(&t->stop))
-		shv_loop_run_once(t->s->loop, 20);
+		vsw_loop_run_once(t->s->loop, 20);
 	return NULL;
 }
 

@@ -71,7 +71,7 @@ struct shv_hv_dom {
 };
 
 struct shv_hv {
-	struct shv_loop *loop;
+	struct vsw_loop *loop;
 	char *dir;
 	struct shv_hv_hooks hooks;
 	void *arg;
@@ -295,12 +295,12 @@ shv_hv_listen(struct shv_hv_dom *d)
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0600) < 0 ||
 	    listen(fd, SHV_HV_BACKLOG) < 0)
 		goto fail_errno;
-	err = shv_loop_add(hv->loop, fd, EPOLLIN, shv_hv_on_accept, d);
+	err = vsw_loop_add(hv->loop, fd, EPOLLIN, shv_hv_on_accept, d);
 	if (err)
 		goto fail;
 	d->sock_path = strdup(path);
 	if (!d->sock_path) {
-		shv_loop_del(hv->loop, fd);
+		vsw_loop_del(hv->loop, fd);
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -319,7 +319,7 @@ static void
 shv_hv_dom_free(struct shv_hv_dom *d)
 {
 	if (d->listen_fd >= 0) {
-		shv_loop_del(d->hv->loop, d->listen_fd);
+		vsw_loop_del(d->hv->loop, d->listen_fd);
 		close(d->listen_fd);
 	}
 	if (d->sock_path) {
@@ -796,7 +796,7 @@ shv_hv_conn_close(struct shv_hv_conn *c)
 		}
 	}
 	d->n_conns--;
-	shv_loop_del(hv->loop, c->fd);
+	vsw_loop_del(hv->loop, c->fd);
 	close(c->fd);
 	free(c);
 }
@@ -821,7 +821,7 @@ shv_hv_on_accept(void *arg, uint32_t events)
 		}
 		c->dom = d;
 		c->fd = fd;
-		if (shv_loop_add(d->hv->loop, fd, EPOLLIN, shv_hv_on_conn, c)) {
+		if (vsw_loop_add(d->hv->loop, fd, EPOLLIN, shv_hv_on_conn, c)) {
 			close(fd);
 			free(c);
 			continue;
@@ -862,7 +862,7 @@ shv_hv_remove_stale(const char *dir)
 }
 
 int
-shv_hv_create(struct shv_hv **hvp, struct shv_loop *loop, const char *dir,
+shv_hv_create(struct shv_hv **hvp, struct vsw_loop *loop, const char *dir,
 	      const struct shv_hv_hooks *hooks, void *arg)
 {
 	struct shv_hv_dom *d0;

@@ -32,7 +32,7 @@
 #ifndef SHV_HV_SERVER_H
 #define SHV_HV_SERVER_H
 
-#include "tools/simhv/loop.h"
+#include "vswitch/evloop.h"
 
 #include <stdbool.h>
 
@@ -45,7 +45,7 @@ struct shv_hv_hooks {
 
 /* Creates the hypervisor on 'loop', making 'dir' (mode 0755) if needed and replacing stale
  * sockets in it. 'hooks' (may be NULL) is copied. */
-int shv_hv_create(struct shv_hv **hvp, struct shv_loop *loop, const char *dir,
+int shv_hv_create(struct shv_hv **hvp, struct vsw_loop *loop, const char *dir,
 		  const struct shv_hv_hooks *hooks, void *arg);
 
 /* Destroys every guest domain (running domain_destroyed for each), closes all connections

@@ -85,7 +85,7 @@ struct shv_xs_dom {
 };
 
 struct shv_xs {
-	struct shv_loop *loop;	      /* NULL without sockets */
+	struct vsw_loop *loop;	      /* NULL without sockets */
 	char *dir;		      /* NULL without sockets */
 	struct shv_xs_hooks hooks;    /* from the embedder */
 	void *arg;		      /* for the hooks */
@@ -157,7 +157,7 @@ shv_xs_conn_kill(struct shv_xs_conn *c, int err)
 	xs->n_live--;
 	shv_xs_conn_drop_state(c);
 	if (c->fd >= 0) {
-		shv_loop_del(xs->loop, c->fd);
+		vsw_loop_del(xs->loop, c->fd);
 		close(c->fd);
 		c->fd = -1;
 		shv_xs_list_del(&xs->conns, c);
@@ -306,7 +306,7 @@ shv_xs_conn_flush(struct shv_xs_conn *c)
 		c->out_off = c->out_len = 0;
 	want = c->out_len != 0;
 	if (want != c->want_out &&
-	    !shv_loop_mod(c->xs->loop, c->fd, want ? EPOLLIN | EPOLLOUT : EPOLLIN))
+	    !vsw_loop_mod(c->xs->loop, c->fd, want ? EPOLLIN | EPOLLOUT : EPOLLIN))
 		c->want_out = want;
 }
 
@@ -1017,7 +1017,7 @@ shv_xs_listener_event(void *arg, uint32_t events)
 			close(fd);
 			continue;
 		}
-		if (shv_loop_add(xs->loop, fd, EPOLLIN, shv_xs_conn_event, c)) {
+		if (vsw_loop_add(xs->loop, fd, EPOLLIN, shv_xs_conn_event, c)) {
 			c->fd = -1;
 			close(fd);
 			shv_xs_conn_kill(c, -ENOMEM);
@@ -1032,7 +1032,7 @@ static void
 shv_xs_listener_close(struct shv_xs *xs, struct shv_xs_listener *l)
 {
 	if (l->fd >= 0) {
-		shv_loop_del(xs->loop, l->fd);
+		vsw_loop_del(xs->loop, l->fd);
 		close(l->fd);
 		l->fd = -1;
 	}
@@ -1084,7 +1084,7 @@ shv_xs_listener_open(struct shv_xs *xs, struct shv_xs_listener *l, const char *n
 		shv_xs_listener_close(xs, l);
 		return err;
 	}
-	err = shv_loop_add(xs->loop, l->fd, EPOLLIN, shv_xs_listener_event, l);
+	err = vsw_loop_add(xs->loop, l->fd, EPOLLIN, shv_xs_listener_event, l);
 	if (err)
 		shv_xs_listener_close(xs, l);
 	return err;
@@ -1154,7 +1154,7 @@ shv_xs_mkdir_p(const char *path)
 }
 
 int
-shv_xs_create(struct shv_xs **xsp, struct shv_loop *loop, const char *dir,
+shv_xs_create(struct shv_xs **xsp, struct vsw_loop *loop, const char *dir,
 	      const struct shv_xs_hooks *hooks, void *arg)
 {
 	struct shv_xs *xs;

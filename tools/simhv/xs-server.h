@@ -32,7 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "tools/simhv/loop.h"
+#include "vswitch/evloop.h"
 #include "tools/simhv/xs-store.h"
 
 /* Bytes of output a connection may have queued before it is disconnected. */
@@ -52,7 +52,7 @@ struct shv_xs_hooks {
 /* Creates the store and listens on '<dir>/socket' (mode 0600; 'dir' and its parents are
  * created if missing, a stale socket file is replaced). With 'dir' NULL nothing listens
  * (in-memory connections only) and 'loop' may be NULL. 'hooks' may be NULL. */
-int shv_xs_create(struct shv_xs **xsp, struct shv_loop *loop, const char *dir,
+int shv_xs_create(struct shv_xs **xsp, struct vsw_loop *loop, const char *dir,
 		  const struct shv_xs_hooks *hooks, void *arg);
 
 /* Closes every connection (in-memory ones are freed too), removes the sockets, frees the

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * loop.c - epoll-based event loop for nb-simhv (see loop.h). Registrations live in a
+ * evloop.c - epoll-based control event loop (see evloop.h). Registrations live in a
  * small array indexed by fd; deletions during dispatch are deferred by a generation check.
  */
-#include "tools/simhv/loop.h"
+#include "vswitch/evloop.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -12,26 +12,26 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#define SHV_LOOP_MAX_EVENTS 64
+#define VSW_LOOP_MAX_EVENTS 64
 
-struct shv_loop_reg {
-	shv_loop_fn *fn; /* NULL: slot unused */
+struct vsw_loop_reg {
+	vsw_loop_fn *fn; /* NULL: slot unused */
 	void *arg;
 	uint64_t gen; /* bumped on every add, so a stale event can be told apart */
 };
 
-struct shv_loop {
+struct vsw_loop {
 	int epfd;
-	struct shv_loop_reg *regs; /* indexed by fd */
+	struct vsw_loop_reg *regs; /* indexed by fd */
 	int n_regs;
 	uint64_t next_gen;
 	volatile sig_atomic_t stop;
 };
 
 int
-shv_loop_create(struct shv_loop **loopp)
+vsw_loop_create(struct vsw_loop **loopp)
 {
-	struct shv_loop *loop = calloc(1, sizeof(*loop));
+	struct vsw_loop *loop = calloc(1, sizeof(*loop));
 
 	if (!loop)
 		return -ENOMEM;
@@ -48,7 +48,7 @@ shv_loop_create(struct shv_loop **loopp)
 }
 
 void
-shv_loop_destroy(struct shv_loop *loop)
+vsw_loop_destroy(struct vsw_loop *loop)
 {
 	if (!loop)
 		return;
@@ -58,10 +58,10 @@ shv_loop_destroy(struct shv_loop *loop)
 }
 
 static int
-shv_loop_grow(struct shv_loop *loop, int fd)
+vsw_loop_grow(struct vsw_loop *loop, int fd)
 {
 	int n = loop->n_regs ? loop->n_regs : 64;
-	struct shv_loop_reg *regs;
+	struct vsw_loop_reg *regs;
 
 	while (n <= fd)
 		n *= 2;
@@ -75,7 +75,7 @@ shv_loop_grow(struct shv_loop *loop, int fd)
 }
 
 int
-shv_loop_add(struct shv_loop *loop, int fd, uint32_t events, shv_loop_fn *fn, void *arg)
+vsw_loop_add(struct vsw_loop *loop, int fd, uint32_t events, vsw_loop_fn *fn, void *arg)
 {
 	struct epoll_event ev = { .events = events };
 	int err;
@@ -83,7 +83,7 @@ shv_loop_add(struct shv_loop *loop, int fd, uint32_t events, shv_loop_fn *fn, vo
 	if (fd < 0 || !fn)
 		return -EINVAL;
 	if (fd >= loop->n_regs) {
-		err = shv_loop_grow(loop, fd);
+		err = vsw_loop_grow(loop, fd);
 		if (err)
 			return err;
 	}
@@ -99,7 +99,7 @@ shv_loop_add(struct shv_loop *loop, int fd, uint32_t events, shv_loop_fn *fn, vo
 }
 
 int
-shv_loop_mod(struct shv_loop *loop, int fd, uint32_t events)
+vsw_loop_mod(struct vsw_loop *loop, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events };
 
@@ -112,7 +112,7 @@ shv_loop_mod(struct shv_loop *loop, int fd, uint32_t events)
 }
 
 int
-shv_loop_del(struct shv_loop *loop, int fd)
+vsw_loop_del(struct vsw_loop *loop, int fd)
 {
 	if (fd < 0 || fd >= loop->n_regs || !loop->regs[fd].fn)
 		return -ENOENT;
@@ -123,18 +123,18 @@ shv_loop_del(struct shv_loop *loop, int fd)
 }
 
 int
-shv_loop_run_once(struct shv_loop *loop, int timeout_ms)
+vsw_loop_run_once(struct vsw_loop *loop, int timeout_ms)
 {
-	struct epoll_event evs[SHV_LOOP_MAX_EVENTS];
+	struct epoll_event evs[VSW_LOOP_MAX_EVENTS];
 	int n, i, ran = 0;
 
-	n = epoll_wait(loop->epfd, evs, SHV_LOOP_MAX_EVENTS, timeout_ms);
+	n = epoll_wait(loop->epfd, evs, VSW_LOOP_MAX_EVENTS, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (i = 0; i < n; i++) {
 		int fd = (int)(evs[i].data.u64 >> 32);
 		uint32_t gen = (uint32_t)evs[i].data.u64;
-		struct shv_loop_reg *reg;
+		struct vsw_loop_reg *reg;
 
 		if (fd >= loop->n_regs)
 			continue;
@@ -149,16 +149,16 @@ shv_loop_run_once(struct shv_loop *loop, int timeout_ms)
 }
 
 void
-shv_loop_stop(struct shv_loop *loop)
+vsw_loop_stop(struct vsw_loop *loop)
 {
 	loop->stop = 1;
 }
 
 int
-shv_loop_run(struct shv_loop *loop)
+vsw_loop_run(struct vsw_loop *loop)
 {
 	while (!loop->stop) {
-		int err = shv_loop_run_once(loop, -1);
+		int err = vsw_loop_run_once(loop, -1);
 
 		if (err < 0)
 			return err;
