@@ -1,0 +1,2002 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netfront.c - the simulated guest's netfront (contract in netfront.h). The first half is
+ * the pure ring logic (id allocator, TX requests and responses, RX responses and reposting);
+ * the second half is the guest: memory and grants from nb-simhv, the XenStore handshake of
+ * Linux xen-netfront (talk_to_netback(), netback_changed(), xennet_remove()), TAP devices
+ * and the data path between them and the rings.
+ */
+#include "tools/guest/netfront.h"
+
+#include "netback/hv/sim-client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <xen/io/xenbus.h>
+#include <xenstore.h>
+
+#define NF_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* Grant refs 0..7 belong to the console and xenstore (GNTTAB_NR_RESERVED_ENTRIES). */
+#define NF_RESERVED_REFS 8u
+/* GFN 0 is never handed out, so 0 is never a valid buffer frame. */
+#define NF_RESERVED_GFNS 1u
+#define NF_NO_GFN	 UINT64_MAX
+/* XenStore paths (XENSTORE_ABS_PATH_MAX is 3072; netif paths are far shorter). */
+#define NF_PATH_MAX 256u
+/* Longest XenStore value we read. */
+#define NF_VALUE_MAX 256u
+/* Retries of a transaction that keeps conflicting. */
+#define NF_TX_RETRIES 16
+/* A vif is reset to Initialising at most this often (a backend failing at every connect
+ * must not make the guest spin). */
+#define NF_RESET_INTERVAL_MS 1000
+/* Linux netfront's limit with feature-sg: XEN_NETIF_MAX_TX_SIZE - ETH_HLEN. */
+#define NF_MTU_MAX     65521u
+#define NF_MTU_MIN     68u
+#define NF_MTU_DEFAULT 1500u
+/* Highest domid a backend may have (DOMID_FIRST_RESERVED - 1). */
+#define NF_DOMID_MAX 0x7fefu
+/* Events taken from the event-channel handle per wakeup. */
+#define NF_EVENTS_PER_WAKEUP 64
+/* Watch events taken per wakeup. */
+#define NF_WATCHES_PER_WAKEUP 256
+
+extern char **environ;
+
+/* ==== id allocator ====================================================================== */
+
+static void
+idalloc_set(struct nb_nf_idalloc *a, uint64_t id)
+{
+	a->bits[id / 64] |= 1ull << (id % 64);
+}
+
+static bool
+idalloc_test(const struct nb_nf_idalloc *a, uint64_t id)
+{
+	return a->bits[id / 64] & (1ull << (id % 64));
+}
+
+int
+nb_nf_idalloc_init(struct nb_nf_idalloc *a, uint64_t n, uint64_t reserved)
+{
+	uint64_t words, id;
+
+	if (!a || n == 0 || n > (1ull << 32) || reserved > n)
+		return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	words = (n + 63) / 64;
+	a->bits = calloc(words, sizeof(*a->bits));
+	if (!a->bits)
+		return -ENOMEM;
+	for (id = 0; id < reserved; id++)
+		idalloc_set(a, id);
+	/* The tail of the last word is marked used so a search never returns it. */
+	for (id = n; id < words * 64; id++)
+		idalloc_set(a, id);
+	a->n = n;
+	a->reserved = reserved;
+	a->hint = reserved < n ? reserved : 0;
+	a->n_free = n - reserved;
+	return 0;
+}
+
+void
+nb_nf_idalloc_fini(struct nb_nf_idalloc *a)
+{
+	if (!a)
+		return;
+	free(a->bits);
+	memset(a, 0, sizeof(*a));
+}
+
+int
+nb_nf_idalloc_get(struct nb_nf_idalloc *a, uint64_t *idp)
+{
+	uint64_t words, w, k;
+
+	if (!a || !a->bits || !a->n_free)
+		return -ENOSPC;
+	words = (a->n + 63) / 64;
+	w = a->hint / 64;
+	for (k = 0; k <= words; k++, w = (w + 1) % words) {
+		uint64_t free_bits = ~a->bits[w];
+		uint64_t id;
+
+		if (!free_bits)
+			continue;
+		id = w * 64 + (uint64_t)__builtin_ctzll(free_bits);
+		idalloc_set(a, id);
+		a->n_free--;
+		a->hint = id + 1 < a->n ? id + 1 : 0;
+		*idp = id;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+int
+nb_nf_idalloc_put(struct nb_nf_idalloc *a, uint64_t id)
+{
+	if (!a || !a->bits || id < a->reserved || id >= a->n || !idalloc_test(a, id))
+		return -EINVAL;
+	a->bits[id / 64] &= ~(1ull << (id % 64));
+	a->n_free++;
+	return 0;
+}
+
+/* ==== rings ============================================================================= */
+
+/* The backend must have let go of a grant before it answers the request using it
+ * (netfront's "Grant still in use by backend domain"). */
+static bool
+nf_grant_busy(const grant_entry_v1_t *gnt, uint32_t n_gnt, uint32_t ref)
+{
+	uint16_t flags;
+
+	if (!gnt || ref >= n_gnt)
+		return false;
+	flags = NB_READ_ONCE(gnt[ref].flags);
+	return flags & (GTF_reading | GTF_writing);
+}
+
+void
+nb_nf_tx_init(struct nb_nf_tx *tx, void *sring, uint8_t *const *pages, const uint32_t *grefs,
+	      const grant_entry_v1_t *gnt, uint32_t n_gnt)
+{
+	struct netif_tx_sring *s = sring;
+	unsigned int i;
+
+	memset(tx, 0, sizeof(*tx));
+	memset(sring, 0, NB_XEN_PAGE_SIZE);
+	SHARED_RING_INIT(s);
+	FRONT_RING_INIT(&tx->ring, s, NB_XEN_PAGE_SIZE);
+	for (i = 0; i < NB_NF_TX_RING_SIZE; i++) {
+		tx->pages[i] = pages[i];
+		tx->grefs[i] = grefs[i];
+		/* Lowest ids on top of the stack, so a fresh ring uses ids 0, 1, 2, ... */
+		tx->free_ids[i] = (uint16_t)(NB_NF_TX_RING_SIZE - 1 - i);
+	}
+	tx->n_free = NB_NF_TX_RING_SIZE;
+	tx->gnt = gnt;
+	tx->n_gnt = n_gnt;
+}
+
+unsigned int
+nb_nf_tx_slots_for(size_t size)
+{
+	if (size == 0 || size > NB_NF_MAX_FRAME_BYTES)
+		return 0;
+	return (unsigned int)((size + NB_XEN_PAGE_SIZE - 1) / NB_XEN_PAGE_SIZE);
+}
+
+unsigned int
+nb_nf_tx_slots_free(const struct nb_nf_tx *tx)
+{
+	unsigned int ring_free = NB_NF_TX_RING_SIZE - (tx->ring.req_prod_pvt - tx->ring.rsp_cons);
+
+	return ring_free < tx->n_free ? ring_free : tx->n_free;
+}
+
+int
+nb_nf_tx_prepare(struct nb_nf_tx *tx, struct iovec iov[NB_NF_TX_MAX_SLOTS])
+{
+	unsigned int k;
+
+	if (nb_nf_tx_slots_free(tx) < NB_NF_TX_MAX_SLOTS)
+		return -ENOSPC;
+	for (k = 0; k < NB_NF_TX_MAX_SLOTS; k++) {
+		uint16_t id = tx->free_ids[tx->n_free - 1 - k];
+
+		iov[k].iov_base = tx->pages[id];
+		iov[k].iov_len = NB_XEN_PAGE_SIZE;
+	}
+	return (int)NB_NF_TX_MAX_SLOTS;
+}
+
+int
+nb_nf_tx_commit(struct nb_nf_tx *tx, size_t size)
+{
+	unsigned int n = nb_nf_tx_slots_for(size), k;
+	size_t left = size;
+
+	if (!n)
+		return -EINVAL;
+	if (nb_nf_tx_slots_free(tx) < n)
+		return -ENOSPC;
+	for (k = 0; k < n; k++) {
+		uint16_t id = tx->free_ids[--tx->n_free];
+		size_t chunk = left < NB_XEN_PAGE_SIZE ? left : NB_XEN_PAGE_SIZE;
+		struct netif_tx_request req = {
+			.gref = tx->grefs[id],
+			.offset = 0,
+			.flags = k + 1 < n ? NETTXF_more_data : 0,
+			.id = id,
+			/* The first request carries the whole length (fact sheet §1.3). */
+			.size = (uint16_t)(k == 0 ? size : chunk),
+		};
+
+		*RING_GET_REQUEST(&tx->ring, tx->ring.req_prod_pvt) = req;
+		tx->ring.req_prod_pvt++;
+		tx->in_flight[id] = true;
+		tx->first[id] = k == 0;
+		left -= chunk;
+	}
+	return (int)n;
+}
+
+int
+nb_nf_tx_send(struct nb_nf_tx *tx, const void *frame, size_t size)
+{
+	unsigned int n = nb_nf_tx_slots_for(size), k;
+	const uint8_t *p = frame;
+	size_t left = size;
+
+	if (!n || !frame)
+		return -EINVAL;
+	if (nb_nf_tx_slots_free(tx) < n)
+		return -ENOSPC;
+	for (k = 0; k < n; k++) {
+		uint16_t id = tx->free_ids[tx->n_free - 1 - k];
+		size_t chunk = left < NB_XEN_PAGE_SIZE ? left : NB_XEN_PAGE_SIZE;
+
+		memcpy(tx->pages[id], p, chunk);
+		p += chunk;
+		left -= chunk;
+	}
+	return nb_nf_tx_commit(tx, size);
+}
+
+/* RING_PUSH_REQUESTS_AND_CHECK_NOTIFY, with the old producer taken from our own copy: the
+ * shared req_prod is writable by the backend. */
+static bool
+nf_push(RING_IDX *pushed, RING_IDX new_prod, RING_IDX *req_prod, const RING_IDX *req_event)
+{
+	RING_IDX old = *pushed;
+
+	xen_wmb();
+	NB_WRITE_ONCE(*req_prod, new_prod);
+	xen_mb();
+	*pushed = new_prod;
+	return (RING_IDX)(new_prod - NB_READ_ONCE(*req_event)) < (RING_IDX)(new_prod - old);
+}
+
+bool
+nb_nf_tx_push(struct nb_nf_tx *tx)
+{
+	return nf_push(&tx->pushed, tx->ring.req_prod_pvt, &tx->ring.sring->req_prod,
+		       &tx->ring.sring->req_event);
+}
+
+/* Responses available beyond 'cons', or -EPROTO when the backend claims more responses than
+ * requests were published ("Illegal number of responses"). */
+static int
+nf_responses(RING_IDX prod, RING_IDX cons, RING_IDX pushed)
+{
+	if ((RING_IDX)(prod - cons) > (RING_IDX)(pushed - cons))
+		return -EPROTO;
+	return (int)(RING_IDX)(prod - cons);
+}
+
+int
+nb_nf_tx_gc(struct nb_nf_tx *tx, struct nb_nf_stats *st)
+{
+	int done = 0;
+	bool more;
+
+	do {
+		RING_IDX prod = NB_READ_ONCE(tx->ring.sring->rsp_prod);
+		RING_IDX cons;
+
+		if (nf_responses(prod, tx->ring.rsp_cons, tx->pushed) < 0)
+			return -EPROTO;
+		xen_rmb();
+		for (cons = tx->ring.rsp_cons; cons != prod; cons++) {
+			struct netif_tx_response rsp;
+
+			RING_COPY_RESPONSE(&tx->ring, cons, &rsp);
+			done++;
+			/* Answers to extra-info slots carry no id. */
+			if (rsp.status == NETIF_RSP_NULL)
+				continue;
+			if (rsp.id >= NB_NF_TX_RING_SIZE || !tx->in_flight[rsp.id])
+				return -EPROTO;
+			if (nf_grant_busy(tx->gnt, tx->n_gnt, tx->grefs[rsp.id]))
+				return -EPROTO;
+			tx->in_flight[rsp.id] = false;
+			tx->free_ids[tx->n_free++] = rsp.id;
+			/* The backend answers every slot of a packet alike; count the packet once. */
+			if (rsp.status != NETIF_RSP_OKAY && tx->first[rsp.id])
+				st->tx_errors++;
+		}
+		tx->ring.rsp_cons = prod;
+		NB_WRITE_ONCE(tx->ring.sring->rsp_event, prod + 1);
+		xen_mb();
+		more = NB_READ_ONCE(tx->ring.sring->rsp_prod) != prod;
+	} while (more);
+	return done;
+}
+
+void
+nb_nf_rx_init(struct nb_nf_rx *rx, void *sring, uint8_t *const *pages, const uint32_t *grefs,
+	      const grant_entry_v1_t *gnt, uint32_t n_gnt)
+{
+	struct netif_rx_sring *s = sring;
+	unsigned int i;
+
+	memset(rx, 0, offsetof(struct nb_nf_rx, frame));
+	memset(sring, 0, NB_XEN_PAGE_SIZE);
+	SHARED_RING_INIT(s);
+	FRONT_RING_INIT(&rx->ring, s, NB_XEN_PAGE_SIZE);
+	rx->gnt = gnt;
+	rx->n_gnt = n_gnt;
+	for (i = 0; i < NB_NF_RX_RING_SIZE; i++) {
+		struct netif_rx_request *req = RING_GET_REQUEST(&rx->ring, i);
+
+		rx->pages[i] = pages[i];
+		rx->grefs[i] = grefs[i];
+		req->id = (uint16_t)i;
+		req->pad = 0;
+		req->gref = grefs[i];
+	}
+	rx->ring.req_prod_pvt = NB_NF_RX_RING_SIZE;
+}
+
+bool
+nb_nf_rx_push(struct nb_nf_rx *rx)
+{
+	return nf_push(&rx->pushed, rx->ring.req_prod_pvt, &rx->ring.sring->req_prod,
+		       &rx->ring.sring->req_event);
+}
+
+/* Copies the data response in slot 'idx' once and checks what makes it usable at all. */
+static int
+nf_rx_copy_data(struct nb_nf_rx *rx, RING_IDX idx, struct netif_rx_response *rsp)
+{
+	unsigned int id = idx & (NB_NF_RX_RING_SIZE - 1);
+
+	RING_COPY_RESPONSE(&rx->ring, idx, rsp);
+	/* Responses stay in the slot of the request they answer (netif.h), and request i was
+	 * posted with id i. */
+	if (rsp->id != id)
+		return -EPROTO;
+	if (rsp->status >= 0 && (uint32_t)rsp->offset + (uint32_t)rsp->status > NB_XEN_PAGE_SIZE)
+		return -EPROTO;
+	if (nf_grant_busy(rx->gnt, rx->n_gnt, rx->grefs[id]))
+		return -EPROTO;
+	return 0;
+}
+
+/*
+ * One packet starting at 'cons' (xennet_get_responses()). Returns the slots it took, 0 if
+ * its last slot has not been produced yet, or -EPROTO.
+ */
+static int
+nf_rx_packet(struct nb_nf_rx *rx, RING_IDX cons, RING_IDX prod, nb_nf_rx_deliver_fn *deliver,
+	     void *arg, struct nb_nf_stats *st)
+{
+	struct netif_rx_response slots[NB_NF_RX_MAX_SLOTS];
+	struct netif_rx_response rsp;
+	unsigned int n_data = 0, k;
+	RING_IDX i = cons;
+	bool bad = false;
+	uint16_t flags;
+	size_t total = 0;
+
+	if (nf_rx_copy_data(rx, i++, &rsp))
+		return -EPROTO;
+	bad |= rsp.status < 0;
+	slots[n_data++] = rsp;
+	flags = rsp.flags;
+	if (flags & NETRXF_extra_info) {
+		struct netif_extra_info extra;
+
+		do {
+			if (i == prod)
+				goto incomplete;
+			extra = *(volatile struct netif_extra_info *)RING_GET_RESPONSE(&rx->ring,
+										       i);
+			if (nf_grant_busy(rx->gnt, rx->n_gnt,
+					  rx->grefs[i & (NB_NF_RX_RING_SIZE - 1)]))
+				return -EPROTO;
+			i++;
+			/* Extras (GSO, hash) are of no use here, but must be well formed. */
+			if (extra.type == XEN_NETIF_EXTRA_TYPE_NONE ||
+			    extra.type >= XEN_NETIF_EXTRA_TYPE_MAX)
+				bad = true;
+		} while (extra.flags & XEN_NETIF_EXTRA_FLAG_MORE);
+	}
+	while (flags & NETRXF_more_data) {
+		if (i == prod)
+			goto incomplete;
+		if (nf_rx_copy_data(rx, i++, &rsp))
+			return -EPROTO;
+		bad |= rsp.status < 0;
+		if (n_data < NB_NF_RX_MAX_SLOTS)
+			slots[n_data] = rsp;
+		else
+			bad = true;
+		n_data++;
+		flags = rsp.flags;
+	}
+	if (!bad) {
+		for (k = 0; k < n_data; k++) {
+			const uint8_t *page = rx->pages[slots[k].id];
+
+			memcpy(rx->frame + total, page + slots[k].offset, (size_t)slots[k].status);
+			total += (size_t)slots[k].status;
+		}
+		bad = total < NB_NF_ETH_HLEN;
+	}
+	if (bad)
+		st->rx_errors++;
+	else if (deliver(arg, rx->frame, total) == 0)
+		st->rx_packets++;
+	else
+		st->drops++;
+	return (int)(RING_IDX)(i - cons);
+incomplete:
+	/* Every posted buffer answered and the packet still open: it can never end. */
+	if ((RING_IDX)(prod - cons) >= NB_NF_RX_RING_SIZE)
+		return -EPROTO;
+	return 0;
+}
+
+int
+nb_nf_rx_poll(struct nb_nf_rx *rx, unsigned int budget, nb_nf_rx_deliver_fn *deliver, void *arg,
+	      struct nb_nf_stats *st, bool *more)
+{
+	RING_IDX prod, cons = rx->ring.rsp_cons, i;
+	unsigned int pkts = 0;
+	bool incomplete = false;
+
+	*more = false;
+	prod = NB_READ_ONCE(rx->ring.sring->rsp_prod);
+	if (nf_responses(prod, cons, rx->pushed) < 0)
+		return -EPROTO;
+	xen_rmb();
+	while (pkts < budget && cons != prod) {
+		int n = nf_rx_packet(rx, cons, prod, deliver, arg, st);
+
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			incomplete = true;
+			break;
+		}
+		cons += (RING_IDX)n;
+		pkts++;
+	}
+	/* Requeue every consumed slot with its own page: the ring stays full, so the new
+	 * request lands in the slot (and id) of the response it replaces. */
+	for (i = rx->ring.rsp_cons; i != cons; i++) {
+		struct netif_rx_request *req = RING_GET_REQUEST(&rx->ring, rx->ring.req_prod_pvt);
+		unsigned int id = rx->ring.req_prod_pvt & (NB_NF_RX_RING_SIZE - 1);
+
+		req->id = (uint16_t)id;
+		req->pad = 0;
+		req->gref = rx->grefs[id];
+		rx->ring.req_prod_pvt++;
+	}
+	rx->ring.rsp_cons = cons;
+	if (!incomplete && cons != prod) {
+		*more = true;
+		return (int)pkts;
+	}
+	/* RING_FINAL_CHECK_FOR_RESPONSES; for a partial packet, ask to be woken by the next
+	 * response instead of by the ones already seen. */
+	NB_WRITE_ONCE(rx->ring.sring->rsp_event, (incomplete ? prod : cons) + 1);
+	xen_mb();
+	*more = NB_READ_ONCE(rx->ring.sring->rsp_prod) != (incomplete ? prod : cons);
+	return (int)pkts;
+}
+
+/* ==== the guest ========================================================================= */
+
+struct nf_deferred {
+	uint32_t ref;
+	uint64_t gfn;
+};
+
+/* The data path of a connected vif: its pages, grants and rings. */
+struct nf_dp {
+	uint64_t ring_gfn[2]; /* TX, RX ring pages */
+	uint32_t ring_ref[2]; /* their grants (0 = none) */
+	uint64_t tx_gfn[NB_NF_TX_RING_SIZE];
+	uint32_t tx_ref[NB_NF_TX_RING_SIZE];
+	uint8_t *tx_page[NB_NF_TX_RING_SIZE];
+	uint64_t rx_gfn[NB_NF_RX_RING_SIZE];
+	uint32_t rx_ref[NB_NF_RX_RING_SIZE];
+	uint8_t *rx_page[NB_NF_RX_RING_SIZE];
+	struct nb_nf_tx tx;
+	struct nb_nf_rx rx;
+};
+
+struct nf_vif {
+	struct nb_nf_guest *g;
+	unsigned int devid;
+	bool present;		   /* in the last listing of device/vif */
+	bool probed;		   /* backend path and id known, watch set */
+	bool be_dirty;		   /* the backend's state changed since last looked at */
+	char fe_path[NF_PATH_MAX]; /* <home>/device/vif/<devid> */
+	char be_path[NF_PATH_MAX]; /* the backend's directory */
+	char be_state_path[NF_PATH_MAX];
+	char token[32]; /* watch token "be:<devid>" */
+	unsigned int be_domid;
+	int state;		/* our XenbusState, as last written */
+	int be_state;		/* the backend's, as last read */
+	bool reset_wanted;	/* waiting for NF_RESET_INTERVAL_MS before Initialising */
+	uint64_t last_reset_ms; /* when we last went Initialising again */
+	uint8_t mac[6];
+	unsigned int mtu;
+	char ifname[IFNAMSIZ];
+	struct nf_dp *dp;	      /* the data path while connected */
+	bool split;		      /* separate TX and RX event channels */
+	uint32_t tx_port, rx_port;    /* equal without split */
+	int tap_fd;		      /* -1 while not connected */
+	struct nb_nf_poll tap_poll;   /* epoll dispatch of tap_fd */
+	bool tap_blocked;	      /* TAP reads paused: TX ring full */
+	bool rx_more;		      /* RX budget ran out with responses left */
+	bool kicked;		      /* kicked the backend after it connected */
+	struct nf_vif *next_retired;  /* on the guest's retired list */
+	struct nb_nf_stats st;	      /* counters */
+	struct nb_nf_stats published; /* what is in XenStore */
+	bool ever_published;
+};
+
+struct nb_nf_guest {
+	unsigned int domid;
+	struct xs_handle *xs;
+	int epfd;
+	struct nb_ipcfg ipcfg;
+	char home[64];	  /* /local/domain/<domid> */
+	char vif_dir[96]; /* <home>/device/vif */
+	struct nb_sim_guest *sg;
+	const struct nb_sim_gnt_dom *dom;
+	struct nb_sim_evtchn *evt;
+	struct nb_nf_idalloc gfns;
+	struct nb_nf_idalloc refs;
+	struct nf_deferred *deferred; /* grants the backend still held at teardown */
+	size_t n_deferred, cap_deferred;
+	uint64_t leaked; /* grants that could not even be deferred */
+	struct nf_vif *vifs[NB_NF_MAX_VIFS];
+	struct nb_nf_poll xs_poll;
+	struct nb_nf_poll evt_poll;
+	bool watching;
+	bool warned_full;	/* said once that NB_NF_MAX_VIFS were reached */
+	struct nf_vif *retired; /* gone vifs, freed by nb_nf_guest_run() */
+};
+
+static void nf_vif_step(struct nf_vif *vif);
+
+static void
+nf_log(const char *fmt, ...)
+{
+	struct timespec ts;
+	struct tm tm;
+	char stamp[32] = "";
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (localtime_r(&ts.tv_sec, &tm))
+		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ld nb-guest: ", stamp, ts.tv_nsec / 1000000);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static uint64_t
+nf_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static const char *
+nf_state_name(int s)
+{
+	static const char *const names[] = { "Unknown",	    "Initialising",  "InitWait",
+					     "Initialised", "Connected",     "Closing",
+					     "Closed",	    "Reconfiguring", "Reconfigured" };
+
+	return s >= 0 && s < (int)(sizeof(names) / sizeof(names[0])) ? names[s] : "?";
+}
+
+/* ---- XenStore helpers ---------------------------------------------------------------- */
+
+/* Reads 'dir'/'key' as a string; -ENOENT if absent, -E2BIG if longer than 'size' - 1,
+ * -EINVAL with an embedded NUL. */
+static int
+nf_xs_read(struct nb_nf_guest *g, const char *dir, const char *key, char *buf, size_t size)
+{
+	char path[NF_PATH_MAX + 64];
+	unsigned int len;
+	char *v;
+	int err = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, key) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	v = xs_read(g->xs, XBT_NULL, path, &len);
+	if (!v)
+		return errno ? -errno : -EIO;
+	if (len >= size)
+		err = -E2BIG;
+	else if (strlen(v) != len)
+		err = -EINVAL;
+	else
+		memcpy(buf, v, (size_t)len + 1);
+	free(v);
+	return err;
+}
+
+/* Decimal without sign or junk, at most 'max'. */
+static int
+nf_parse_uint(const char *s, unsigned long max, unsigned long *vp)
+{
+	unsigned long v = 0;
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 10)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v > max)
+		return -ERANGE;
+	*vp = v;
+	return 0;
+}
+
+static int
+nf_xs_read_uint(struct nb_nf_guest *g, const char *dir, const char *key, unsigned long max,
+		unsigned long *vp)
+{
+	char buf[16];
+	int err = nf_xs_read(g, dir, key, buf, sizeof(buf));
+
+	return err ? err : nf_parse_uint(buf, max, vp);
+}
+
+/* xenbus_read_unsigned(dir, key, 0) != 0 */
+static bool
+nf_xs_flag(struct nb_nf_guest *g, const char *dir, const char *key)
+{
+	unsigned long v;
+
+	return !nf_xs_read_uint(g, dir, key, 0xffffffffu, &v) && v != 0;
+}
+
+static int
+nf_xs_state(struct nb_nf_guest *g, const char *dir)
+{
+	unsigned long v;
+
+	if (nf_xs_read_uint(g, dir, "state", XenbusStateReconfigured, &v))
+		return XenbusStateUnknown;
+	return (int)v;
+}
+
+/* xenbus_switch_state(): only while our state node exists, so a directory the toolstack
+ * removed is not brought back. */
+static int
+nf_switch_state(struct nf_vif *vif, int state)
+{
+	struct nb_nf_guest *g = vif->g;
+	char path[NF_PATH_MAX + 16], val[4];
+	int tries, err = 0;
+
+	snprintf(path, sizeof(path), "%s/state", vif->fe_path);
+	snprintf(val, sizeof(val), "%d", state);
+	for (tries = 0; tries < NF_TX_RETRIES; tries++) {
+		xs_transaction_t t = xs_transaction_start(g->xs);
+		unsigned int len;
+		char *cur;
+
+		if (t == XBT_NULL)
+			return -errno;
+		cur = xs_read(g->xs, t, path, &len);
+		if (!cur) {
+			err = -ENOENT;
+			xs_transaction_end(g->xs, t, true);
+			break;
+		}
+		free(cur);
+		if (!xs_write(g->xs, t, path, val, (unsigned int)strlen(val))) {
+			err = -errno;
+			xs_transaction_end(g->xs, t, true);
+			break;
+		}
+		if (xs_transaction_end(g->xs, t, false)) {
+			err = 0;
+			break;
+		}
+		err = -errno;
+		if (err != -EAGAIN)
+			break;
+	}
+	if (!err) {
+		nf_log("vif %u: frontend %s", vif->devid, nf_state_name(state));
+		vif->state = state;
+	}
+	return err;
+}
+
+/* xenbus_dev_fatal(): the reason under <home>/error/device/vif/<devid>/error, then Closing. */
+static void
+nf_vif_error(struct nf_vif *vif, int err, const char *what)
+{
+	struct nb_nf_guest *g = vif->g;
+	char path[NF_PATH_MAX], msg[160];
+
+	nf_log("vif %u: %s: %s", vif->devid, what, strerror(err < 0 ? -err : err));
+	snprintf(path, sizeof(path), "%s/error/device/vif/%u/error", g->home, vif->devid);
+	snprintf(msg, sizeof(msg), "%d %s", err < 0 ? -err : err, what);
+	if (!xs_write(g->xs, XBT_NULL, path, msg, (unsigned int)strlen(msg)))
+		nf_log("vif %u: cannot write %s: %s", vif->devid, path, strerror(errno));
+}
+
+/* ---- memory and grants --------------------------------------------------------------- */
+
+static void
+nf_defer(struct nb_nf_guest *g, uint32_t ref, uint64_t gfn)
+{
+	if (g->n_deferred == g->cap_deferred) {
+		size_t cap = g->cap_deferred ? g->cap_deferred * 2 : 64;
+		struct nf_deferred *d = realloc(g->deferred, cap * sizeof(*d));
+
+		if (!d) {
+			/* Never reused either way; only the bookkeeping is lost. */
+			g->leaked++;
+			return;
+		}
+		g->deferred = d;
+		g->cap_deferred = cap;
+	}
+	g->deferred[g->n_deferred].ref = ref;
+	g->deferred[g->n_deferred].gfn = gfn;
+	g->n_deferred++;
+}
+
+/* Ends access through 'ref' and frees it and 'gfn', or keeps both for later while the
+ * backend still uses the grant. */
+static void
+nf_release(struct nb_nf_guest *g, uint32_t ref, uint64_t gfn)
+{
+	if (ref) {
+		int err = nb_sim_guest_end_access(g->sg, ref);
+
+		if (err == -EBUSY) {
+			nf_defer(g, ref, gfn);
+			return;
+		}
+		nb_nf_idalloc_put(&g->refs, ref);
+	}
+	if (gfn != NF_NO_GFN)
+		nb_nf_idalloc_put(&g->gfns, gfn);
+}
+
+static void
+nf_release_deferred(struct nb_nf_guest *g)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < g->n_deferred; i++) {
+		struct nf_deferred d = g->deferred[i];
+
+		if (nb_sim_guest_end_access(g->sg, d.ref) == -EBUSY) {
+			g->deferred[kept++] = d;
+			continue;
+		}
+		nb_nf_idalloc_put(&g->refs, d.ref);
+		if (d.gfn != NF_NO_GFN)
+			nb_nf_idalloc_put(&g->gfns, d.gfn);
+	}
+	g->n_deferred = kept;
+}
+
+/* A zeroed page of guest memory granted to 'domid'. */
+static int
+nf_page_alloc(struct nb_nf_guest *g, unsigned int domid, bool readonly, uint64_t *gfnp,
+	      uint32_t *refp, uint8_t **pagep)
+{
+	uint64_t gfn, ref;
+	uint8_t *page;
+	int err;
+
+	err = nb_nf_idalloc_get(&g->gfns, &gfn);
+	if (err)
+		return -ENOMEM;
+	err = nb_nf_idalloc_get(&g->refs, &ref);
+	if (err) {
+		nb_nf_idalloc_put(&g->gfns, gfn);
+		return -ENOSPC;
+	}
+	page = nb_sim_guest_page(g->sg, gfn);
+	if (!page) {
+		err = -EFAULT;
+		goto fail;
+	}
+	memset(page, 0, NB_XEN_PAGE_SIZE);
+	err = nb_sim_guest_grant_access(g->sg, (uint32_t)ref, domid, gfn, readonly);
+	if (err)
+		goto fail;
+	*gfnp = gfn;
+	*refp = (uint32_t)ref;
+	*pagep = page;
+	return 0;
+fail:
+	nb_nf_idalloc_put(&g->refs, ref);
+	nb_nf_idalloc_put(&g->gfns, gfn);
+	return err;
+}
+
+static void
+nf_dp_free(struct nb_nf_guest *g, struct nf_dp *dp)
+{
+	unsigned int i;
+
+	if (!dp)
+		return;
+	for (i = 0; i < 2; i++)
+		if (dp->ring_ref[i])
+			nf_release(g, dp->ring_ref[i], dp->ring_gfn[i]);
+	for (i = 0; i < NB_NF_TX_RING_SIZE; i++)
+		if (dp->tx_ref[i])
+			nf_release(g, dp->tx_ref[i], dp->tx_gfn[i]);
+	for (i = 0; i < NB_NF_RX_RING_SIZE; i++)
+		if (dp->rx_ref[i])
+			nf_release(g, dp->rx_ref[i], dp->rx_gfn[i]);
+	free(dp);
+}
+
+/* Rings and buffers for one vif, all granted to the backend (setup_netfront()). */
+static int
+nf_dp_alloc(struct nf_vif *vif, struct nf_dp **dpp)
+{
+	struct nb_nf_guest *g = vif->g;
+	uint8_t *ring[2];
+	struct nf_dp *dp;
+	unsigned int i;
+	int err = 0;
+
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	for (i = 0; i < 2 && !err; i++)
+		err = nf_page_alloc(g, vif->be_domid, false, &dp->ring_gfn[i], &dp->ring_ref[i],
+				    &ring[i]);
+	for (i = 0; i < NB_NF_TX_RING_SIZE && !err; i++)
+		err = nf_page_alloc(g, vif->be_domid, true, &dp->tx_gfn[i], &dp->tx_ref[i],
+				    &dp->tx_page[i]);
+	for (i = 0; i < NB_NF_RX_RING_SIZE && !err; i++)
+		err = nf_page_alloc(g, vif->be_domid, false, &dp->rx_gfn[i], &dp->rx_ref[i],
+				    &dp->rx_page[i]);
+	if (err) {
+		nf_dp_free(g, dp);
+		return err;
+	}
+	nb_nf_tx_init(&dp->tx, ring[0], dp->tx_page, dp->tx_ref, g->dom->gnt, g->dom->n_entries);
+	nb_nf_rx_init(&dp->rx, ring[1], dp->rx_page, dp->rx_ref, g->dom->gnt, g->dom->n_entries);
+	*dpp = dp;
+	return 0;
+}
+
+/* ---- TAP ----------------------------------------------------------------------------- */
+
+static int
+nf_ifreq(int s, unsigned long req, struct ifreq *ifr)
+{
+	return ioctl(s, req, ifr) < 0 ? -errno : 0;
+}
+
+/* eth<devid>: IFF_TAP | IFF_NO_PI, the vif's MAC and MTU, up. */
+static int
+nf_tap_open(struct nf_vif *vif, int *fdp)
+{
+	struct ifreq ifr;
+	int fd, s = -1, err;
+
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
+	err = nf_ifreq(fd, TUNSETIFF, &ifr);
+	if (err)
+		goto fail;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		err = -errno;
+		goto fail;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, vif->mac, sizeof(vif->mac));
+	err = nf_ifreq(s, SIOCSIFHWADDR, &ifr);
+	if (err)
+		goto fail;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
+	ifr.ifr_mtu = (int)vif->mtu;
+	err = nf_ifreq(s, SIOCSIFMTU, &ifr);
+	if (err)
+		goto fail;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
+	err = nf_ifreq(s, SIOCGIFFLAGS, &ifr);
+	if (err)
+		goto fail;
+	ifr.ifr_flags |= IFF_UP;
+	err = nf_ifreq(s, SIOCSIFFLAGS, &ifr);
+	if (err)
+		goto fail;
+	close(s);
+	*fdp = fd;
+	return 0;
+fail:
+	if (s >= 0)
+		close(s);
+	close(fd);
+	return err;
+}
+
+static int
+nf_tap_deliver(void *arg, const uint8_t *frame, size_t size)
+{
+	struct nf_vif *vif = arg;
+	ssize_t n = write(vif->tap_fd, frame, size);
+
+	/* Non-blocking: a TAP that cannot take the frame now loses it (counted as a drop). */
+	if (n == (ssize_t)size)
+		return 0;
+	return n < 0 ? -errno : -EIO;
+}
+
+static void
+nf_tap_interest(struct nf_vif *vif, bool in)
+{
+	struct epoll_event ev = { .events = in ? EPOLLIN : 0, .data.ptr = &vif->tap_poll };
+
+	if (epoll_ctl(vif->g->epfd, EPOLL_CTL_MOD, vif->tap_fd, &ev) == 0)
+		vif->tap_blocked = !in;
+}
+
+/* ---- IP configuration ---------------------------------------------------------------- */
+
+static int
+nf_run(char *const argv[])
+{
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
+	pid_t pid;
+	int err, status;
+
+	/* The caller blocks its signals for a signalfd and ignores SIGPIPE: neither is for
+	 * the child. */
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	err = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (err)
+		return -err;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+static void
+nf_publish_ip(struct nf_vif *vif, const char *desc)
+{
+	char path[NF_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/data/nb-guest/%u/ip", vif->g->home, vif->devid);
+	xs_write(vif->g->xs, XBT_NULL, path, desc, (unsigned int)strlen(desc));
+}
+
+/* The command line's ip= if it names this interface, else the backend's "ip" key. */
+static void
+nf_apply_ip(struct nf_vif *vif)
+{
+	struct nb_nf_guest *g = vif->g;
+	struct nb_ipcfg_cmd cmds[NB_IPCFG_MAX_CMDS];
+	struct nb_ipcfg cfg;
+	char val[NF_VALUE_MAX], desc[96];
+	int n, i, err;
+
+	if (nb_ipcfg_applies(&g->ipcfg, vif->ifname)) {
+		cfg = g->ipcfg;
+	} else if (!nf_xs_read(g, vif->be_path, "ip", val, sizeof(val))) {
+		if (nb_ipcfg_parse_backend_ip(val, vif->ifname, &cfg)) {
+			nf_log("vif %u: ignoring malformed backend ip \"%s\"", vif->devid, val);
+			return;
+		}
+	} else {
+		return;
+	}
+	if (nb_ipcfg_describe(&cfg, desc, sizeof(desc)))
+		return;
+	nf_publish_ip(vif, desc);
+	if (cfg.mode == NB_IPCFG_DHCP) {
+		nf_log("vif %u: %s: DHCP requested (no DHCP client yet)", vif->devid, vif->ifname);
+		return;
+	}
+	n = nb_ipcfg_cmds(&cfg, cmds);
+	for (i = 0; i < n; i++) {
+		err = nf_run(cmds[i].argv);
+		if (err) {
+			nf_log("vif %u: %s: applying %s failed: %s", vif->devid, vif->ifname, desc,
+			       strerror(-err));
+			return;
+		}
+	}
+	if (n > 0)
+		nf_log("vif %u: %s: %s", vif->devid, vif->ifname, desc);
+}
+
+/* ---- data path ----------------------------------------------------------------------- */
+
+static void
+nf_notify(struct nf_vif *vif, uint32_t port)
+{
+	nb_sim_evtchn_notify(vif->g->evt, port);
+}
+
+/* xennet_disconnect_backend(): ports closed, grants ended (or deferred), TAP removed. */
+static void
+nf_vif_teardown(struct nf_vif *vif)
+{
+	struct nb_nf_guest *g = vif->g;
+
+	if (vif->tap_fd >= 0) {
+		epoll_ctl(g->epfd, EPOLL_CTL_DEL, vif->tap_fd, NULL);
+		close(vif->tap_fd);
+		vif->tap_fd = -1;
+	}
+	if (vif->tx_port)
+		nb_sim_evtchn_unbind(g->evt, vif->tx_port);
+	if (vif->rx_port && vif->rx_port != vif->tx_port)
+		nb_sim_evtchn_unbind(g->evt, vif->rx_port);
+	vif->tx_port = vif->rx_port = 0;
+	nf_dp_free(g, vif->dp);
+	vif->dp = NULL;
+	vif->tap_blocked = false;
+	vif->rx_more = false;
+	vif->kicked = false;
+}
+
+/* A protocol violation or a failed connect: report it and disconnect this vif only. */
+static void
+nf_vif_fatal(struct nf_vif *vif, int err, const char *what)
+{
+	nf_vif_error(vif, err, what);
+	nf_vif_teardown(vif);
+	nf_switch_state(vif, XenbusStateClosing);
+}
+
+static void
+nf_vif_tx_gc(struct nf_vif *vif)
+{
+	if (!vif->dp)
+		return;
+	if (nb_nf_tx_gc(&vif->dp->tx, &vif->st) < 0) {
+		nf_vif_fatal(vif, -EPROTO, "bad TX response from backend");
+		return;
+	}
+	if (vif->tap_blocked && nb_nf_tx_slots_free(&vif->dp->tx) >= NB_NF_TX_MAX_SLOTS)
+		nf_tap_interest(vif, true);
+}
+
+/* Frames from the TAP into the TX ring, up to NB_NF_BATCH, one push for all. */
+static void
+nf_vif_tx(struct nf_vif *vif)
+{
+	struct iovec iov[NB_NF_TX_MAX_SLOTS];
+	unsigned int sent = 0, n;
+
+	nf_vif_tx_gc(vif);
+	if (!vif->dp)
+		return;
+	for (n = 0; n < NB_NF_BATCH; n++) {
+		ssize_t r;
+
+		if (nb_nf_tx_prepare(&vif->dp->tx, iov) < 0) {
+			/* Like netif_tx_stop_queue(): the TAP queues (and drops) meanwhile. */
+			nf_tap_interest(vif, false);
+			break;
+		}
+		r = readv(vif->tap_fd, iov, (int)NB_NF_TX_MAX_SLOTS);
+		if (r < 0) {
+			int err = -errno;
+
+			if (err == -EINTR)
+				continue;
+			if (err == -EAGAIN)
+				break;
+			/* The TAP is broken (deleted under us): a level-triggered fd would
+			 * wake us for ever, so this vif goes down and is rebuilt on reset. */
+			nf_vif_fatal(vif, err, "reading TAP device");
+			return;
+		}
+		if (r == 0)
+			break;
+		if (nb_nf_tx_commit(&vif->dp->tx, (size_t)r) < 0) {
+			/* Only a frame filling all 16 pages, i.e. longer than 65535 bytes. */
+			vif->st.tx_errors++;
+			continue;
+		}
+		vif->st.tx_packets++;
+		sent++;
+	}
+	if (sent && nb_nf_tx_push(&vif->dp->tx))
+		nf_notify(vif, vif->tx_port);
+}
+
+static void
+nf_vif_rx(struct nf_vif *vif)
+{
+	bool more = false;
+	int n;
+
+	if (!vif->dp)
+		return;
+	n = nb_nf_rx_poll(&vif->dp->rx, NB_NF_BATCH, nf_tap_deliver, vif, &vif->st, &more);
+	if (n < 0) {
+		nf_vif_fatal(vif, n, "bad RX response from backend");
+		return;
+	}
+	if (nb_nf_rx_push(&vif->dp->rx))
+		nf_notify(vif, vif->rx_port);
+	vif->rx_more = more;
+}
+
+static void
+nf_on_tap(struct nb_nf_poll *p, uint32_t events)
+{
+	struct nf_vif *vif = NF_CONTAINER_OF(p, struct nf_vif, tap_poll);
+
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+		nf_vif_tx(vif);
+}
+
+/* ---- connect (talk_to_netback()) ------------------------------------------------------- */
+
+static int
+nf_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int i;
+
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		char hex[3] = { s[3 * i], s[3 * i + 1], '\0' };
+		char *end;
+
+		if (i < 5 && s[3 * i + 2] != ':')
+			return -EINVAL;
+		if (!((hex[0] >= '0' && hex[0] <= '9') || (hex[0] >= 'a' && hex[0] <= 'f') ||
+		      (hex[0] >= 'A' && hex[0] <= 'F')))
+			return -EINVAL;
+		mac[i] = (uint8_t)strtoul(hex, &end, 16);
+		if (*end)
+			return -EINVAL;
+	}
+	/* A TAP refuses multicast and all-zero addresses (is_valid_ether_addr()). */
+	if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return -EINVAL;
+	return 0;
+}
+
+/* Writes the ring refs, ports and features in one transaction, retried on conflict. */
+static int
+nf_write_keys(struct nf_vif *vif)
+{
+	struct nb_nf_guest *g = vif->g;
+	char tx_ref[16], rx_ref[16], tx_ev[16], rx_ev[16];
+	int tries;
+
+	snprintf(tx_ref, sizeof(tx_ref), "%u", vif->dp->ring_ref[0]);
+	snprintf(rx_ref, sizeof(rx_ref), "%u", vif->dp->ring_ref[1]);
+	snprintf(tx_ev, sizeof(tx_ev), "%u", vif->tx_port);
+	snprintf(rx_ev, sizeof(rx_ev), "%u", vif->rx_port);
+	for (tries = 0; tries < NF_TX_RETRIES; tries++) {
+		const struct {
+			const char *key;
+			const char *val; /* NULL: remove */
+		} keys[] = {
+			{ "tx-ring-ref", tx_ref },
+			{ "rx-ring-ref", rx_ref },
+			{ "event-channel", vif->split ? NULL : tx_ev },
+			{ "event-channel-tx", vif->split ? tx_ev : NULL },
+			{ "event-channel-rx", vif->split ? rx_ev : NULL },
+			{ "request-rx-copy", "1" },
+			{ "feature-rx-notify", "1" },
+			{ "feature-sg", "1" },
+			/* No checksum offload: the backend hands us complete checksums. */
+			{ "feature-no-csum-offload", "1" },
+		};
+		xs_transaction_t t = xs_transaction_start(g->xs);
+		unsigned int i;
+		int err = 0;
+
+		if (t == XBT_NULL)
+			return -errno;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && !err; i++) {
+			char path[NF_PATH_MAX + 32];
+
+			snprintf(path, sizeof(path), "%s/%s", vif->fe_path, keys[i].key);
+			if (keys[i].val) {
+				if (!xs_write(g->xs, t, path, keys[i].val,
+					      (unsigned int)strlen(keys[i].val)))
+					err = -errno;
+			} else if (!xs_rm(g->xs, t, path) && errno != ENOENT) {
+				err = -errno;
+			}
+		}
+		if (err) {
+			xs_transaction_end(g->xs, t, true);
+			return err;
+		}
+		if (xs_transaction_end(g->xs, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return -errno;
+	}
+	return -EAGAIN;
+}
+
+/* Returns 0 when connected, -ENODEV when the backend is refused (no state change). */
+static int
+nf_vif_connect(struct nf_vif *vif)
+{
+	struct nb_nf_guest *g = vif->g;
+	struct epoll_event ev = { .events = EPOLLIN };
+	char buf[NF_VALUE_MAX];
+	unsigned long mtu;
+	int err, port;
+
+	if (!nf_xs_flag(g, vif->be_path, "feature-rx-copy")) {
+		nf_log("vif %u: backend does not support copying receive path", vif->devid);
+		return -ENODEV;
+	}
+	vif->split = nf_xs_flag(g, vif->be_path, "feature-split-event-channels");
+	err = nf_xs_read(g, vif->fe_path, "mac", buf, sizeof(buf));
+	if (!err)
+		err = nf_parse_mac(buf, vif->mac);
+	if (err) {
+		nf_vif_fatal(vif, err, "parsing mac");
+		return err;
+	}
+	vif->mtu = NF_MTU_DEFAULT;
+	err = nf_xs_read_uint(g, vif->fe_path, "mtu", NF_MTU_MAX, &mtu);
+	if (!err && mtu >= NF_MTU_MIN)
+		vif->mtu = (unsigned int)mtu;
+	else if (err != -ENOENT)
+		nf_log("vif %u: ignoring invalid mtu, using %u", vif->devid, NF_MTU_DEFAULT);
+
+	err = nf_dp_alloc(vif, &vif->dp);
+	if (err) {
+		nf_vif_fatal(vif, err, "allocating rings");
+		return err;
+	}
+	port = nb_sim_evtchn_alloc_unbound(g->evt, vif->be_domid);
+	if (port < 0) {
+		nf_vif_fatal(vif, port, "allocating event channel");
+		return port;
+	}
+	vif->tx_port = vif->rx_port = (uint32_t)port;
+	if (vif->split) {
+		port = nb_sim_evtchn_alloc_unbound(g->evt, vif->be_domid);
+		if (port < 0) {
+			nf_vif_fatal(vif, port, "allocating event channel");
+			return port;
+		}
+		vif->rx_port = (uint32_t)port;
+	}
+	err = nf_tap_open(vif, &vif->tap_fd);
+	if (err) {
+		nf_vif_fatal(vif, err, "creating TAP device");
+		return err;
+	}
+	ev.data.ptr = &vif->tap_poll;
+	if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, vif->tap_fd, &ev) < 0) {
+		err = -errno;
+		nf_vif_fatal(vif, err, "polling TAP device");
+		return err;
+	}
+	nb_nf_rx_push(&vif->dp->rx);
+	err = nf_write_keys(vif);
+	if (err) {
+		nf_vif_fatal(vif, err, "writing ring references");
+		return err;
+	}
+	err = nf_switch_state(vif, XenbusStateConnected);
+	if (err) {
+		nf_vif_fatal(vif, err, "switching to Connected");
+		return err;
+	}
+	nf_log("vif %u: %s connected to %s (domain %u), %s event channel%s %u/%u, mtu %u",
+	       vif->devid, vif->ifname, vif->be_path, vif->be_domid, vif->split ? "split" : "one",
+	       vif->split ? "s" : "", vif->tx_port, vif->rx_port, vif->mtu);
+	nf_apply_ip(vif);
+	return 0;
+}
+
+/* ---- state machine (netback_changed()) ------------------------------------------------ */
+
+/* xenbus_frontend_closed() and the data path with it. */
+static void
+nf_vif_closed(struct nf_vif *vif)
+{
+	nf_vif_teardown(vif);
+	nf_switch_state(vif, XenbusStateClosed);
+}
+
+/* Initialising again so that a backend which went away can connect us anew. */
+static void
+nf_vif_reset(struct nf_vif *vif)
+{
+	uint64_t now = nf_now_ms();
+
+	if (vif->last_reset_ms && now - vif->last_reset_ms < NF_RESET_INTERVAL_MS) {
+		vif->reset_wanted = true;
+		return;
+	}
+	vif->reset_wanted = false;
+	vif->last_reset_ms = now;
+	if (nf_switch_state(vif, XenbusStateInitialising) == 0)
+		nf_vif_step(vif);
+}
+
+static void
+nf_vif_step(struct nf_vif *vif)
+{
+	struct nb_nf_guest *g = vif->g;
+	int be = nf_xs_state(g, vif->be_path);
+
+	if (be != vif->be_state)
+		nf_log("vif %u: backend %s", vif->devid, nf_state_name(be));
+	vif->be_state = be;
+	switch (be) {
+	case XenbusStateInitWait:
+		if (vif->state == XenbusStateInitialising)
+			nf_vif_connect(vif);
+		break;
+	case XenbusStateConnected:
+		/* Kicks sent before the backend bound its ports were lost; repeat them once. */
+		if (vif->state == XenbusStateConnected && vif->dp && !vif->kicked) {
+			vif->kicked = true;
+			nf_notify(vif, vif->tx_port);
+			if (vif->rx_port != vif->tx_port)
+				nf_notify(vif, vif->rx_port);
+		} else if (vif->state == XenbusStateClosed) {
+			/* Left over from a previous run of this guest: walk it down
+			 * (xenbus_reset_frontend()). */
+			nf_switch_state(vif, XenbusStateClosing);
+		}
+		break;
+	case XenbusStateClosed: {
+		unsigned long online = 0;
+
+		/* Missed the backend's Closing. (Initialising is left alone: after a reset it
+		 * waits for the backend to come back.) */
+		if (vif->state == XenbusStateConnected || vif->state == XenbusStateClosing)
+			nf_vif_closed(vif);
+		/* The toolstack keeps the device (online = 1, as xenbus_dev_is_online() reads
+		 * it): start over, like xenbus_reset_frontend(). */
+		if (vif->state == XenbusStateClosed &&
+		    !nf_xs_read_uint(g, vif->be_path, "online", 1, &online) && online)
+			nf_vif_reset(vif);
+		break;
+	}
+	case XenbusStateClosing:
+		if (vif->state != XenbusStateClosed)
+			nf_vif_closed(vif);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool
+nf_path_ok(const char *p)
+{
+	size_t i, n = strlen(p);
+
+	if (n < 2 || n >= NF_PATH_MAX - 16 || p[0] != '/')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '/' || c == '_' || c == '@'))
+			return false;
+	}
+	return true;
+}
+
+/* Learns where the backend is and watches its state; retried on the next event if the
+ * toolstack has not written the keys yet. */
+static int
+nf_vif_probe(struct nf_vif *vif)
+{
+	struct nb_nf_guest *g = vif->g;
+	unsigned long domid;
+	int err, fe;
+
+	err = nf_xs_read(g, vif->fe_path, "backend", vif->be_path, sizeof(vif->be_path));
+	if (err)
+		return err;
+	if (!nf_path_ok(vif->be_path))
+		return -EINVAL;
+	err = nf_xs_read_uint(g, vif->fe_path, "backend-id", NF_DOMID_MAX, &domid);
+	if (err)
+		return err;
+	vif->be_domid = (unsigned int)domid;
+	snprintf(vif->be_state_path, sizeof(vif->be_state_path), "%s/state", vif->be_path);
+	if (!xs_watch(g->xs, vif->be_state_path, vif->token))
+		return -errno;
+	vif->probed = true;
+	fe = nf_xs_state(g, vif->fe_path);
+	switch (fe) {
+	case XenbusStateConnected:
+	case XenbusStateClosing:
+	case XenbusStateClosed:
+		/* A previous run left this state: walk it back down as xenbus_reset_frontend()
+		 * does; nf_vif_step() follows the backend from here. */
+		vif->state = fe;
+		if (fe == XenbusStateConnected) {
+			nf_switch_state(vif, XenbusStateClosing);
+		} else if (fe == XenbusStateClosed) {
+			int be = nf_xs_state(g, vif->be_path);
+			unsigned long online = 0;
+
+			/* A backend that is not closing waits for us: nothing to walk down. */
+			if ((be == XenbusStateInitialising || be == XenbusStateInitWait) &&
+			    !nf_xs_read_uint(g, vif->be_path, "online", 1, &online) && online)
+				nf_switch_state(vif, XenbusStateInitialising);
+		}
+		break;
+	default:
+		vif->state = XenbusStateInitialising;
+		break;
+	}
+	nf_log("vif %u: backend %s (domain %u), frontend %s", vif->devid, vif->be_path,
+	       vif->be_domid, nf_state_name(vif->state));
+	return 0;
+}
+
+static struct nf_vif *
+nf_vif_find(struct nb_nf_guest *g, unsigned int devid)
+{
+	unsigned int i;
+
+	for (i = 0; i < NB_NF_MAX_VIFS; i++)
+		if (g->vifs[i] && g->vifs[i]->devid == devid)
+			return g->vifs[i];
+	return NULL;
+}
+
+static struct nf_vif *
+nf_vif_new(struct nb_nf_guest *g, unsigned int devid)
+{
+	struct nf_vif *vif;
+	unsigned int i;
+
+	for (i = 0; i < NB_NF_MAX_VIFS && g->vifs[i]; i++)
+		;
+	if (i == NB_NF_MAX_VIFS) {
+		if (!g->warned_full)
+			nf_log("vif %u: ignored, already serving %u vifs", devid, NB_NF_MAX_VIFS);
+		g->warned_full = true;
+		return NULL;
+	}
+	vif = calloc(1, sizeof(*vif));
+	if (!vif)
+		return NULL;
+	vif->g = g;
+	vif->devid = devid;
+	vif->tap_fd = -1;
+	vif->tap_poll.fn = nf_on_tap;
+	vif->state = XenbusStateInitialising;
+	vif->be_state = -1;
+	snprintf(vif->fe_path, sizeof(vif->fe_path), "%s/%u", g->vif_dir, devid);
+	snprintf(vif->token, sizeof(vif->token), "be:%u", devid);
+	snprintf(vif->ifname, sizeof(vif->ifname), "eth%u", devid);
+	g->vifs[i] = vif;
+	return vif;
+}
+
+/*
+ * The device directory is gone (xl network-detach, domain teardown): nothing to write. The
+ * memory is kept until nb_nf_guest_run(), since events of the current epoll batch may still
+ * point at its TAP poll entry.
+ */
+static void
+nf_vif_retire(struct nf_vif *vif)
+{
+	struct nb_nf_guest *g = vif->g;
+	unsigned int i;
+
+	nf_vif_teardown(vif);
+	if (vif->probed)
+		xs_unwatch(g->xs, vif->be_state_path, vif->token);
+	vif->probed = false;
+	for (i = 0; i < NB_NF_MAX_VIFS; i++)
+		if (g->vifs[i] == vif)
+			g->vifs[i] = NULL;
+	vif->next_retired = g->retired;
+	g->retired = vif;
+}
+
+static void
+nf_free_retired(struct nb_nf_guest *g)
+{
+	while (g->retired) {
+		struct nf_vif *vif = g->retired;
+
+		g->retired = vif->next_retired;
+		free(vif);
+	}
+}
+
+/* "0".."999999999" without leading zeros: eth<devid> must fit IFNAMSIZ. */
+static int
+nf_parse_devid(const char *s, unsigned int *devidp)
+{
+	unsigned long v;
+
+	if ((s[0] == '0' && s[1]) || strlen(s) > 9 || nf_parse_uint(s, 999999999ul, &v))
+		return -EINVAL;
+	*devidp = (unsigned int)v;
+	return 0;
+}
+
+static void
+nf_scan(struct nb_nf_guest *g)
+{
+	unsigned int i, num = 0;
+	char **dir;
+
+	for (i = 0; i < NB_NF_MAX_VIFS; i++)
+		if (g->vifs[i])
+			g->vifs[i]->present = false;
+	dir = xs_directory(g->xs, XBT_NULL, g->vif_dir, &num);
+	for (i = 0; dir && i < num; i++) {
+		struct nf_vif *vif;
+		unsigned int devid;
+
+		if (nf_parse_devid(dir[i], &devid))
+			continue;
+		vif = nf_vif_find(g, devid);
+		if (!vif) {
+			vif = nf_vif_new(g, devid);
+			if (!vif)
+				continue;
+			nf_log("vif %u: appeared", devid);
+		}
+		vif->present = true;
+	}
+	free(dir);
+	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
+		struct nf_vif *vif = g->vifs[i];
+
+		if (!vif)
+			continue;
+		if (!vif->present) {
+			nf_log("vif %u: gone", vif->devid);
+			nf_vif_retire(vif);
+			continue;
+		}
+		if (!vif->probed && nf_vif_probe(vif) == 0)
+			vif->be_dirty = true;
+	}
+}
+
+static void
+nf_on_xs(struct nb_nf_poll *p, uint32_t events)
+{
+	struct nb_nf_guest *g = NF_CONTAINER_OF(p, struct nb_nf_guest, xs_poll);
+	bool rescan = false;
+	unsigned int i, n;
+	char **w;
+
+	(void)events;
+	for (n = 0; n < NF_WATCHES_PER_WAKEUP && (w = xs_check_watch(g->xs)); n++) {
+		const char *token = w[XS_WATCH_TOKEN];
+		unsigned int devid;
+
+		if (!strcmp(token, "vifs")) {
+			rescan = true;
+		} else if (!strncmp(token, "be:", 3) && !nf_parse_devid(token + 3, &devid)) {
+			struct nf_vif *vif = nf_vif_find(g, devid);
+
+			if (vif)
+				vif->be_dirty = true;
+		}
+		free(w);
+	}
+	if (rescan)
+		nf_scan(g);
+	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
+		struct nf_vif *vif = g->vifs[i];
+
+		if (vif && vif->probed && vif->be_dirty) {
+			vif->be_dirty = false;
+			nf_vif_step(vif);
+		}
+	}
+}
+
+static struct nf_vif *
+nf_vif_by_port(struct nb_nf_guest *g, uint32_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
+		struct nf_vif *vif = g->vifs[i];
+
+		if (vif && vif->dp && (vif->tx_port == port || vif->rx_port == port))
+			return vif;
+	}
+	return NULL;
+}
+
+static void
+nf_on_evtchn(struct nb_nf_poll *p, uint32_t events)
+{
+	struct nb_nf_guest *g = NF_CONTAINER_OF(p, struct nb_nf_guest, evt_poll);
+	int n;
+
+	(void)events;
+	for (n = 0; n < NF_EVENTS_PER_WAKEUP; n++) {
+		int port = nb_sim_evtchn_pending(g->evt);
+		struct nf_vif *vif;
+
+		if (port < 0)
+			break;
+		vif = nf_vif_by_port(g, (uint32_t)port);
+		if (!vif)
+			continue;
+		if ((uint32_t)port == vif->tx_port)
+			nf_vif_tx_gc(vif);
+		if (vif->dp && (uint32_t)port == vif->rx_port)
+			nf_vif_rx(vif);
+		/* A port closed by a teardown above is no longer ours to unmask. */
+		if (vif->dp)
+			nb_sim_evtchn_unmask(g->evt, (uint32_t)port);
+	}
+}
+
+/* Grants left by an earlier run of this guest: ended now, or kept (with their frames) while
+ * a backend still uses them, so that nothing in use is handed out again. */
+static void
+nf_reclaim_grants(struct nb_nf_guest *g)
+{
+	uint32_t ref;
+
+	for (ref = NF_RESERVED_REFS; ref < g->dom->n_entries; ref++) {
+		uint16_t flags = NB_READ_ONCE(g->dom->gnt[ref].flags);
+		uint64_t gfn = NB_READ_ONCE(g->dom->gnt[ref].frame);
+
+		if (!(flags & GTF_type_mask))
+			continue;
+		if (nb_sim_guest_end_access(g->sg, ref) != -EBUSY)
+			continue;
+		idalloc_set(&g->refs, ref);
+		g->refs.n_free--;
+		if (gfn >= NF_RESERVED_GFNS && gfn < g->gfns.n && !idalloc_test(&g->gfns, gfn)) {
+			idalloc_set(&g->gfns, gfn);
+			g->gfns.n_free--;
+		} else {
+			gfn = NF_NO_GFN;
+		}
+		nf_defer(g, ref, gfn);
+	}
+	if (g->n_deferred)
+		nf_log("%zu grants of an earlier run still in use by a backend", g->n_deferred);
+}
+
+/* ---- public ------------------------------------------------------------------------- */
+
+int
+nb_nf_guest_open(struct nb_nf_guest **gp, const struct nb_nf_guest_cfg *cfg)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct nb_nf_guest *g;
+	int err, fd;
+
+	if (!gp || !cfg || !cfg->rundir || !cfg->xs || cfg->epfd < 0 || !cfg->domid)
+		return -EINVAL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->domid = cfg->domid;
+	g->xs = cfg->xs;
+	g->epfd = cfg->epfd;
+	if (cfg->ipcfg)
+		g->ipcfg = *cfg->ipcfg;
+	g->xs_poll.fn = nf_on_xs;
+	g->evt_poll.fn = nf_on_evtchn;
+	snprintf(g->home, sizeof(g->home), "/local/domain/%u", cfg->domid);
+	snprintf(g->vif_dir, sizeof(g->vif_dir), "%s/device/vif", g->home);
+
+	err = nb_sim_guest_attach(&g->sg, cfg->rundir, cfg->domid);
+	if (err)
+		goto fail;
+	g->dom = nb_sim_guest_dom(g->sg);
+	err = nb_nf_idalloc_init(&g->gfns, g->dom->n_pages, NF_RESERVED_GFNS);
+	if (!err)
+		err = nb_nf_idalloc_init(&g->refs, g->dom->n_entries, NF_RESERVED_REFS);
+	if (err)
+		goto fail;
+	nf_reclaim_grants(g);
+	err = nb_sim_evtchn_open(&g->evt, cfg->rundir, cfg->domid);
+	if (err)
+		goto fail;
+	ev.data.ptr = &g->evt_poll;
+	if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, nb_sim_evtchn_fd(g->evt), &ev) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	fd = xs_fileno(g->xs);
+	if (fd < 0) {
+		err = -EIO;
+		goto fail;
+	}
+	ev.data.ptr = &g->xs_poll;
+	if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	/* Fires once at once: the first scan happens in the loop. */
+	if (!xs_watch(g->xs, g->vif_dir, "vifs")) {
+		err = errno ? -errno : -EIO;
+		goto fail;
+	}
+	g->watching = true;
+	*gp = g;
+	return 0;
+fail:
+	nb_nf_guest_close(g);
+	return err;
+}
+
+void
+nb_nf_guest_close(struct nb_nf_guest *g)
+{
+	unsigned int i;
+	int fd;
+
+	if (!g)
+		return;
+	for (i = 0; i < NB_NF_MAX_VIFS; i++)
+		if (g->vifs[i])
+			nf_vif_retire(g->vifs[i]);
+	nf_free_retired(g);
+	if (g->watching)
+		xs_unwatch(g->xs, g->vif_dir, "vifs");
+	if (g->xs) {
+		fd = xs_fileno(g->xs);
+		if (fd >= 0)
+			epoll_ctl(g->epfd, EPOLL_CTL_DEL, fd, NULL);
+	}
+	if (g->evt) {
+		epoll_ctl(g->epfd, EPOLL_CTL_DEL, nb_sim_evtchn_fd(g->evt), NULL);
+		nb_sim_evtchn_close(g->evt);
+	}
+	if (g->sg && g->n_deferred)
+		nf_release_deferred(g);
+	nb_sim_guest_detach(g->sg);
+	nb_nf_idalloc_fini(&g->gfns);
+	nb_nf_idalloc_fini(&g->refs);
+	free(g->deferred);
+	free(g);
+}
+
+bool
+nb_nf_guest_busy(const struct nb_nf_guest *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < NB_NF_MAX_VIFS; i++)
+		if (g->vifs[i] && g->vifs[i]->rx_more)
+			return true;
+	return false;
+}
+
+void
+nb_nf_guest_run(struct nb_nf_guest *g)
+{
+	unsigned int i;
+
+	nf_free_retired(g);
+
+	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
+		struct nf_vif *vif = g->vifs[i];
+
+		if (vif && vif->rx_more)
+			nf_vif_rx(vif);
+	}
+}
+
+static void
+nf_publish_stats(struct nf_vif *vif)
+{
+	const struct {
+		const char *name;
+		uint64_t now, then;
+	} c[] = {
+		{ "tx_packets", vif->st.tx_packets, vif->published.tx_packets },
+		{ "rx_packets", vif->st.rx_packets, vif->published.rx_packets },
+		{ "tx_errors", vif->st.tx_errors, vif->published.tx_errors },
+		{ "rx_errors", vif->st.rx_errors, vif->published.rx_errors },
+		{ "drops", vif->st.drops, vif->published.drops },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char path[NF_PATH_MAX], val[24];
+
+		if (vif->ever_published && c[i].now == c[i].then)
+			continue;
+		snprintf(path, sizeof(path), "%s/data/nb-guest/%u/%s", vif->g->home, vif->devid,
+			 c[i].name);
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)c[i].now);
+		if (!xs_write(vif->g->xs, XBT_NULL, path, val, (unsigned int)strlen(val)))
+			return;
+	}
+	vif->published = vif->st;
+	vif->ever_published = true;
+}
+
+void
+nb_nf_guest_tick(struct nb_nf_guest *g)
+{
+	unsigned int i;
+
+	if (g->n_deferred)
+		nf_release_deferred(g);
+	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
+		struct nf_vif *vif = g->vifs[i];
+
+		if (!vif || !vif->probed)
+			continue;
+		nf_publish_stats(vif);
+		if (vif->reset_wanted && vif->state == XenbusStateClosed)
+			nf_vif_reset(vif);
+	}
+}
+
+void
+nb_nf_guest_dump(const struct nb_nf_guest *g, FILE *f)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
+		const struct nf_vif *vif = g->vifs[i];
+
+		if (!vif)
+			continue;
+		n++;
+		fprintf(f,
+			"vif %u %s: frontend %s backend %s tx_packets %llu rx_packets %llu "
+			"tx_errors %llu rx_errors %llu drops %llu\n",
+			vif->devid, vif->ifname, nf_state_name(vif->state),
+			nf_state_name(vif->be_state), (unsigned long long)vif->st.tx_packets,
+			(unsigned long long)vif->st.rx_packets,
+			(unsigned long long)vif->st.tx_errors,
+			(unsigned long long)vif->st.rx_errors, (unsigned long long)vif->st.drops);
+	}
+	fprintf(f, "%u vif%s, %zu grants waiting for the backend\n", n, n == 1 ? "" : "s",
+		g->n_deferred);
+	fflush(f);
+}
+
+/* Waits until every listed vif's backend is in one of the states of 'mask' (bit per
+ * XenbusState), or 'deadline'. Returns true if all are. */
+static bool
+nf_wait_backends(struct nb_nf_guest *g, const bool *want, unsigned int mask, uint64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = xs_fileno(g->xs), .events = POLLIN };
+		bool all = true;
+		uint64_t now;
+		unsigned int i;
+		char **w;
+
+		for (i = 0; i < NB_NF_MAX_VIFS; i++) {
+			struct nf_vif *vif = g->vifs[i];
+			int be;
+
+			if (!vif || !want[i])
+				continue;
+			be = nf_xs_state(g, vif->be_path);
+			vif->be_state = be;
+			if (!(mask & (1u << be)))
+				all = false;
+		}
+		if (all)
+			return true;
+		now = nf_now_ms();
+		if (now >= deadline)
+			return false;
+		poll(&pfd, 1, (int)(deadline - now));
+		/* Only the states matter now; the events just wake us. */
+		while ((w = xs_check_watch(g->xs)))
+			free(w);
+	}
+}
+
+int
+nb_nf_guest_shutdown(struct nb_nf_guest *g, int timeout_ms)
+{
+	bool want[NB_NF_MAX_VIFS] = { false };
+	uint64_t deadline = nf_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	bool ok = true, any = false;
+	unsigned int i;
+
+	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
+		struct nf_vif *vif = g->vifs[i];
+		int be;
+
+		if (!vif || !vif->probed)
+			continue;
+		be = nf_xs_state(g, vif->be_path);
+		/* xennet_remove(): nothing to say to a backend that is closed or absent. */
+		if (be == XenbusStateClosed || be == XenbusStateUnknown)
+			continue;
+		if (nf_switch_state(vif, XenbusStateClosing) == 0) {
+			want[i] = true;
+			any = true;
+		}
+	}
+	if (any) {
+		ok = nf_wait_backends(g, want,
+				      1u << XenbusStateClosing | 1u << XenbusStateClosed |
+					      1u << XenbusStateUnknown,
+				      deadline);
+		for (i = 0; i < NB_NF_MAX_VIFS; i++)
+			if (want[i] && nf_switch_state(g->vifs[i], XenbusStateClosed))
+				want[i] = false;
+		ok = nf_wait_backends(g, want, 1u << XenbusStateClosed | 1u << XenbusStateUnknown,
+				      deadline) &&
+		     ok;
+	}
+	for (i = 0; i < NB_NF_MAX_VIFS; i++)
+		if (g->vifs[i])
+			nf_vif_teardown(g->vifs[i]);
+	if (g->n_deferred)
+		nf_release_deferred(g);
+	return ok ? 0 : -ETIMEDOUT;
+}
