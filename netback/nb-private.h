@@ -189,6 +189,7 @@ struct nb_vif {
 	char be_path[NB_VIF_PATH_MAX]; /* /local/domain/0/backend/vif/<domid>/<devid> */
 	char fe_path[NB_VIF_PATH_MAX]; /* the frontend directory */
 	char bridge[65];	       /* network to join */
+	char ip[1024];		       /* the backend "ip" key: addresses, blank-separated */
 	char script[NB_VIF_PATH_MAX];  /* absolute script path */
 	uint8_t mac[6];		       /* the guest's MAC (backend "mac" key) */
 	int state;		       /* backend XenbusState we last wrote */

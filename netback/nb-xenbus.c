@@ -330,6 +330,8 @@ nb_vif_probe(struct nb_backend *be, unsigned int domid, unsigned int devid)
 	}
 	if (nb_xs_read(be, vif->be_path, "bridge", vif->bridge, sizeof(vif->bridge)))
 		vif->bridge[0] = '\0';
+	if (nb_xs_read(be, vif->be_path, "ip", vif->ip, sizeof(vif->ip)))
+		vif->ip[0] = '\0';
 	nb_vif_resolve_script(vif);
 
 	err = be->cfg.ops->vif_added(be->cfg.ops_arg, vif);
@@ -820,6 +822,12 @@ const char *
 nb_vif_bridge(const struct nb_vif *vif)
 {
 	return vif->bridge;
+}
+
+const char *
+nb_vif_ip(const struct nb_vif *vif)
+{
+	return vif->ip;
 }
 
 int

@@ -19,6 +19,7 @@
 #include "vswitch/port-tap.h"
 #include "vswitch/switch.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -223,6 +224,55 @@ nbd_check_opts(struct nbd_req *r, int from, const char *const *allowed)
 	return 0;
 }
 
+/* Parses blank-separated addresses (each with an optional /prefix; a host address when
+ * absent) into 'cfg'. -EINVAL names the offending one in 'bad'. */
+static int
+nbd_parse_ips(const char *text, struct vsw_port_cfg *cfg, char *bad, size_t bad_size)
+{
+	char buf[1024], *save = NULL, *tok;
+
+	if (strlen(text) >= sizeof(buf))
+		return -E2BIG;
+	strcpy(buf, text);
+	for (tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		struct vsw_ip *ip;
+		char *slash = strchr(tok, '/');
+		unsigned long pfx = 0;
+
+		if (cfg->n_ips >= VSW_PORT_IPS_MAX)
+			return -E2BIG;
+		ip = &cfg->ips[cfg->n_ips];
+		memset(ip, 0, sizeof(*ip));
+		if (slash) {
+			char *end;
+
+			*slash = '\0';
+			pfx = strtoul(slash + 1, &end, 10);
+			if (*end || end == slash + 1)
+				goto bad;
+		}
+		if (inet_pton(AF_INET, tok, ip->addr) == 1) {
+			ip->family = AF_INET;
+			ip->prefix = (uint8_t)(slash ? pfx : 32);
+			if (pfx > 32)
+				goto bad;
+		} else if (inet_pton(AF_INET6, tok, ip->addr) == 1) {
+			ip->family = AF_INET6;
+			ip->prefix = (uint8_t)(slash ? pfx : 128);
+			if (pfx > 128)
+				goto bad;
+		} else {
+			goto bad;
+		}
+		cfg->n_ips++;
+		continue;
+bad:
+		snprintf(bad, bad_size, "%s", tok);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static struct nbd_net *
 nbd_net_find(struct nbd *d, const char *name)
 {
@@ -285,9 +335,14 @@ nbd_cmd_net_create(struct nbd_req *r)
 	if (host) {
 		snprintf(targs, sizeof(targs), "ifname=%s%s%s", host, mtu ? ",mtu=" : "",
 			 mtu ? mtu : "");
+		struct vsw_port_cfg pcfg = { .role = VSW_PORT_HOST };
+		char bad[64];
+
+		if (addr)
+			nbd_parse_ips(addr, &pcfg, bad, sizeof(bad));
 		err = port_open("tap", host, targs, &n->host_port);
 		if (!err)
-			err = vsw_net_add_port(n->net, n->host_port);
+			err = vsw_net_add_port(n->net, n->host_port, &pcfg);
 		if (!err && addr) {
 			err = vsw_nl_addr_add(host, addr);
 			if (!err)
@@ -380,8 +435,17 @@ nbd_cmd_port_attach(struct nbd_req *r)
 	struct port *port;
 	int err;
 
-	if (r->argc != 3)
-		return nbd_fail(r, EINVAL, "usage: port-attach NET PORT");
+	static const char *const opts[] = { "--ip", "--role", NULL };
+	struct vsw_port_cfg cfg = { .role = VSW_PORT_OTHER };
+	const char *ips, *role;
+	struct nb_vif *vif;
+	char bad[64];
+
+	if (r->argc < 3 || r->argv[1][0] == '-' || r->argv[2][0] == '-')
+		return nbd_fail(r, EINVAL,
+				"usage: port-attach NET PORT [--ip 'ADDR ...'] [--role R]");
+	if (nbd_check_opts(r, 3, opts))
+		return r->err;
 	n = nbd_net_find(d, r->argv[1]);
 	if (!n)
 		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
@@ -390,7 +454,29 @@ nbd_cmd_port_attach(struct nbd_req *r)
 		return nbd_fail(r, ENOENT, "no port '%s'", r->argv[2]);
 	if (vsw_port_net(d->sw, port) == n->net)
 		return 0;
-	err = vsw_net_add_port(n->net, port);
+	/* A vif brings its role and its ip= from XenStore unless told otherwise. */
+	vif = nb_vif_port_vif(port);
+	ips = nbd_opt(r, 3, "--ip");
+	role = nbd_opt(r, 3, "--role");
+	if (vif) {
+		cfg.role = VSW_PORT_VIF;
+		if (!ips)
+			ips = nb_vif_ip(vif);
+	}
+	if (role) {
+		if (!strcmp(role, "vif"))
+			cfg.role = VSW_PORT_VIF;
+		else if (!strcmp(role, "host"))
+			cfg.role = VSW_PORT_HOST;
+		else if (!strcmp(role, "uplink"))
+			cfg.role = VSW_PORT_UPLINK;
+		else
+			return nbd_fail(r, EINVAL, "--role: expected vif, host or uplink, got '%s'",
+					role);
+	}
+	if (ips && nbd_parse_ips(ips, &cfg, bad, sizeof(bad)))
+		return nbd_fail(r, EINVAL, "bad address '%s'", bad);
+	err = vsw_net_add_port(n->net, port, &cfg);
 	if (err == -EBUSY)
 		return nbd_fail(r, err, "port '%s' is in network '%s'", r->argv[2],
 				vsw_net_name(vsw_port_net(d->sw, port)));
@@ -616,6 +702,29 @@ nbd_cmd_vif_list(struct nbd_req *r)
 	return 0;
 }
 
+/* mode-ctl NET CMD [ARGS]: a command of the network's mode (route-add, nat-show, ...), run on
+ * the network's worker. */
+static int
+nbd_cmd_mode_ctl(struct nbd_req *r)
+{
+	struct nbd_net *n;
+	int err;
+
+	if (r->argc < 3)
+		return nbd_fail(r, EINVAL, "usage: mode-ctl NET COMMAND [ARGS]");
+	n = nbd_net_find(r->d, r->argv[1]);
+	if (!n)
+		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
+	/* A --json among the arguments is passed on: modes print JSON when they see it. */
+	err = vsw_net_ctl(n->net, r->argc - 2, r->argv + 2, r->out);
+	if (err == -EOPNOTSUPP)
+		return nbd_fail(r, err, "mode %s has no command '%s'", vsw_net_mode(n->net),
+				r->argv[2]);
+	if (err)
+		return nbd_fail(r, err, "%s: %s", r->argv[2], strerror(-err));
+	return 0;
+}
+
 static int
 nbd_cmd_ping(struct nbd_req *r)
 {
@@ -635,6 +744,7 @@ static const struct {
 	{ "fdb-show", nbd_cmd_fdb_show },
 	{ "stats", nbd_cmd_stats },
 	{ "vif-list", nbd_cmd_vif_list },
+	{ "mode-ctl", nbd_cmd_mode_ctl },
 	{ "ping", nbd_cmd_ping },
 };
 

@@ -61,6 +61,15 @@ bridge_destroy(void *state)
 	free(br);
 }
 
+static int
+bridge_port_added(void *state, struct port *port, const struct vsw_port_cfg *cfg)
+{
+	(void)state;
+	(void)port;
+	(void)cfg;
+	return 0;
+}
+
 static void
 bridge_port_removed(void *state, struct port *port)
 {
@@ -135,6 +144,7 @@ const struct vsw_mode_ops vsw_mode_bridge = {
 	.name = "bridge",
 	.create = bridge_create,
 	.destroy = bridge_destroy,
+	.port_added = bridge_port_added,
 	.port_removed = bridge_port_removed,
 	.process = bridge_process,
 	.tick = bridge_tick,

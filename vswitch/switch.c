@@ -71,6 +71,7 @@ struct vsw_switch {
 	struct vsw_net *port_net[PORT_MAX];
 	uint16_t port_slot[PORT_MAX];
 	int port_fd[PORT_MAX];
+	struct vsw_port_cfg port_cfg[PORT_MAX];
 };
 
 extern const struct vsw_mode_ops vsw_mode_bridge;
@@ -594,6 +595,7 @@ vsw_switch_foreach_net(struct vsw_switch *sw, int (*fn)(void *arg, struct vsw_ne
 struct vsw_port_op {
 	struct vsw_net *net;
 	struct port *port;
+	const struct vsw_port_cfg *cfg;
 };
 
 static void
@@ -626,9 +628,10 @@ vsw_do_add_port(void *arg)
 
 	if (net->n_ports >= VSW_NET_PORTS_MAX)
 		return -ENOSPC;
-	err = net->mode->port_added ? net->mode->port_added(net->state, op->port) : 0;
+	err = net->mode->port_added ? net->mode->port_added(net->state, op->port, op->cfg) : 0;
 	if (err)
 		return err;
+	sw->port_cfg[op->port->index] = *op->cfg;
 	sw->port_slot[op->port->index] = (uint16_t)net->n_ports;
 	sw->port_net[op->port->index] = net;
 	net->ports[net->n_ports++] = op->port;
@@ -667,13 +670,45 @@ vsw_do_refresh(void *arg)
 }
 
 int
-vsw_net_add_port(struct vsw_net *net, struct port *port)
+vsw_net_add_port(struct vsw_net *net, struct port *port, const struct vsw_port_cfg *cfg)
 {
-	struct vsw_port_op op = { .net = net, .port = port };
+	static const struct vsw_port_cfg none = { .role = VSW_PORT_OTHER };
+	struct vsw_port_op op = { .net = net, .port = port, .cfg = cfg ? cfg : &none };
 
 	if (net->sw->port_net[port->index])
 		return -EBUSY;
 	return vsw_worker_call(net->worker, vsw_do_add_port, &op);
+}
+
+const struct vsw_port_cfg *
+vsw_port_cfg(const struct vsw_switch *sw, const struct port *port)
+{
+	return sw->port_net[port->index] ? &sw->port_cfg[port->index] : NULL;
+}
+
+struct vsw_ctl_op {
+	struct vsw_net *net;
+	int argc;
+	char **argv;
+	FILE *out;
+};
+
+static int
+vsw_do_ctl(void *arg)
+{
+	struct vsw_ctl_op *op = arg;
+
+	return op->net->mode->ctl(op->net->state, op->argc, op->argv, op->out);
+}
+
+int
+vsw_net_ctl(struct vsw_net *net, int argc, char **argv, FILE *out)
+{
+	struct vsw_ctl_op op = { .net = net, .argc = argc, .argv = argv, .out = out };
+
+	if (!net->mode->ctl)
+		return -EOPNOTSUPP;
+	return vsw_worker_call(net->worker, vsw_do_ctl, &op);
 }
 
 int

@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define VSW_WORKERS_MAX	  64
 #define VSW_NET_PORTS_MAX 256
@@ -49,19 +50,48 @@ struct vsw_worker;
 /* Per-destination output of one mode->process() call (see vsw_fwd_*). */
 struct vsw_fwd;
 
+/* What a port is to its network, and the addresses configured for it (a vif's ip=, the host
+ * port's or the uplink's address). Modes use them for anti-spoofing, host routes, proxy ARP. */
+enum vsw_port_role {
+	VSW_PORT_OTHER = 0, /* test and capture ports (dummy, pcap) */
+	VSW_PORT_VIF,	    /* a guest's vif */
+	VSW_PORT_HOST,	    /* the network's host port in dom0 */
+	VSW_PORT_UPLINK,    /* the network's way out (a NIC, a veth end) */
+};
+
+#define VSW_PORT_IPS_MAX 16
+
+struct vsw_ip {
+	int family;	  /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
+	uint8_t prefix;	  /* prefix length (32 / 128 for a host address) */
+};
+
+struct vsw_port_cfg {
+	enum vsw_port_role role;
+	unsigned int n_ips;
+	struct vsw_ip ips[VSW_PORT_IPS_MAX];
+};
+
 struct vsw_mode_ops {
 	const char *name; /* "bridge" */
 	/* Control thread: parses mode arguments, allocates the mode state. */
 	int (*create)(struct vsw_net *net, const char *args, void **statep);
 	void (*destroy)(void *state);
-	/* Worker (through vsw_worker_call): a port joined / is leaving the network. */
-	int (*port_added)(void *state, struct port *port);
+	/* Worker (through vsw_net_call): a port joined / is leaving the network. 'cfg' is never
+	 * NULL (an all-zero config for ports added without one). A mode may refuse a port
+	 * (e.g. isolated refuses host ports and uplinks) with -EPERM. */
+	int (*port_added)(void *state, struct port *port, const struct vsw_port_cfg *cfg);
 	void (*port_removed)(void *state, struct port *port);
 	/* Worker: forwards 'batch', received on 'in'; takes ownership of every packet. */
 	void (*process)(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_batch *batch,
 			uint64_t now_ns);
 	/* Worker: periodic work (aging). May be NULL. */
 	void (*tick)(void *state, uint64_t now_ns);
+	/* Worker (through vsw_net_call): a mode-specific control command from nbctl (e.g.
+	 * "route-add 10.1.0.0/16 via 10.0.0.254", "nat-show"), output written to 'out'. Returns
+	 * 0 or -errno with a message in 'out'. May be NULL (-EOPNOTSUPP). */
+	int (*ctl)(void *state, int argc, char **argv, FILE *out);
 };
 
 /* Registered modes: "bridge". */
@@ -94,9 +124,16 @@ struct vsw_worker *vsw_net_worker(const struct vsw_net *net);
 int vsw_switch_foreach_net(struct vsw_switch *sw, int (*fn)(void *arg, struct vsw_net *net),
 			   void *arg);
 
-/* Adds 'port' to 'net' (-EBUSY if it is in a network already, -ENOSPC when full). From then
- * on the network's worker polls it. */
-int vsw_net_add_port(struct vsw_net *net, struct port *port);
+/* Adds 'port' to 'net' with its role and addresses ('cfg' may be NULL: VSW_PORT_OTHER, no
+ * addresses; it is copied). -EBUSY if it is in a network already, -ENOSPC when full, or the
+ * mode's refusal. From then on the network's worker polls it. */
+int vsw_net_add_port(struct vsw_net *net, struct port *port, const struct vsw_port_cfg *cfg);
+
+/* The configuration 'port' was added with (NULL if it is in no network). Control thread. */
+const struct vsw_port_cfg *vsw_port_cfg(const struct vsw_switch *sw, const struct port *port);
+
+/* Runs the mode's ctl command on the network's worker (see struct vsw_mode_ops). */
+int vsw_net_ctl(struct vsw_net *net, int argc, char **argv, FILE *out);
 
 /* Removes 'port' from its network (-ENOENT if in none); when this returns the network's
  * worker no longer touches it. */

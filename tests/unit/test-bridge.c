@@ -50,7 +50,7 @@ setup(void **state)
 	for (int i = 0; i < N_PORTS; i++) {
 		snprintf(name, sizeof(name), "p%d", i);
 		assert_int_equal(port_open("dummy", name, NULL, &f->ports[i]), 0);
-		assert_int_equal(vsw_net_add_port(f->net, f->ports[i]), 0);
+		assert_int_equal(vsw_net_add_port(f->net, f->ports[i], NULL), 0);
 	}
 	f->now = 1 * NS_PER_S;
 	*state = f;
@@ -267,7 +267,7 @@ net_with_ports_cannot_be_destroyed(void **state)
 	assert_int_equal(vsw_net_create(f->sw, "x", "nosuchmode", NULL, NULL), -ENOENT);
 	assert_int_equal(vsw_net_create(f->sw, "bad name", "bridge", NULL, NULL), -EINVAL);
 	assert_int_equal(vsw_net_create(f->sw, "y", "bridge", "aging=0", NULL), -EINVAL);
-	assert_int_equal(vsw_net_add_port(f->net, f->ports[0]), -EBUSY);
+	assert_int_equal(vsw_net_add_port(f->net, f->ports[0], NULL), -EBUSY);
 }
 
 static int
