@@ -32,7 +32,27 @@
 	X(TX_PORT_DOWN, tx_port_down, DROP, "frame dropped: destination port down")                \
 	X(TX_ERROR, tx_error, DROP, "frame dropped: the destination port refused it")              \
 	X(FWD_REFLECT, fwd_reflect, DROP, "frame dropped: destination is the ingress port")        \
-	X(FWD_FLOOD, fwd_flood, EVENT, "broadcast, multicast or unknown unicast frame flooded")
+	X(FWD_FLOOD, fwd_flood, EVENT, "broadcast, multicast or unknown unicast frame flooded")    \
+	X(MODE_DENIED, mode_denied, DROP, "frame dropped: the network's mode forbids this path")   \
+	X(RX_ERROR, rx_error, DROP, "received frame dropped: the port reported an error")          \
+	X(L3_BAD_HDR, l3_bad_hdr, DROP, "IP header invalid: version, length or checksum")          \
+	X(L3_TRUNCATED, l3_truncated, DROP, "frame shorter than its IP/ARP/ND headers say")        \
+	X(L3_NOT_FOR_US, l3_not_for_us, DROP, "routed mode: frame not addressed to the router")    \
+	X(L3_UNSUPPORTED, l3_unsupported, DROP, "routed mode: ethertype or protocol not handled")  \
+	X(L3_SPOOFED, l3_spoofed, DROP, "source address not allowed for this port (ip=)")          \
+	X(L3_NO_ROUTE, l3_no_route, DROP, "no route to the destination")                           \
+	X(L3_TTL_EXCEEDED, l3_ttl_exceeded, DROP, "TTL or hop limit expired")                      \
+	X(L3_FRAG_NEEDED, l3_frag_needed, DROP, "too big for the next hop and DF set / IPv6")      \
+	X(L3_NEIGH_FAILED, l3_neigh_failed, DROP, "next hop unresolved, or its queue full")        \
+	X(L3_ICMP_RATELIMITED, l3_icmp_ratelimited, EVENT, "ICMP error not sent: rate limit")      \
+	X(L3_ICMP_SENT, l3_icmp_sent, EVENT, "ICMP or ICMPv6 error sent")                          \
+	X(L3_ARP_REPLIED, l3_arp_replied, EVENT, "ARP request or neighbour solicitation answered") \
+	X(NAT_NO_SESSION, nat_no_session, DROP, "inbound frame matches no NAT session")            \
+	X(NAT_PORTS_EXHAUSTED, nat_ports_exhausted, DROP, "no free NAT port for a new session")    \
+	X(NAT_TABLE_FULL, nat_table_full, DROP, "NAT session table full")                          \
+	X(NAT_BAD_ICMP, nat_bad_icmp, DROP, "ICMP error whose inner packet cannot be translated")  \
+	X(NAT_UNSUPPORTED, nat_unsupported, DROP, "protocol NAT cannot translate")                 \
+	X(NAT_HAIRPIN, nat_hairpin, EVENT, "inside-to-inside flow through the public address")
 
 enum vsw_counter_kind {
 	VSW_CTR_KIND_DROP,
