@@ -76,14 +76,29 @@ struct vsw_switch {
 
 extern const struct vsw_mode_ops vsw_mode_bridge;
 
-static const struct vsw_mode_ops *const vsw_modes[] = {
-	&vsw_mode_bridge,
-};
+#define VSW_MODES_MAX 16
+
+/* Registered modes: the bridge is built in, others register at start (control thread). */
+static const struct vsw_mode_ops *vsw_modes[VSW_MODES_MAX] = { &vsw_mode_bridge };
+static unsigned int vsw_n_modes = 1;
+
+int
+vsw_mode_register(const struct vsw_mode_ops *ops)
+{
+	if (!ops || !ops->name || !ops->create || !ops->destroy || !ops->process)
+		return -EINVAL;
+	if (vsw_mode_lookup(ops->name))
+		return vsw_mode_lookup(ops->name) == ops ? 0 : -EEXIST;
+	if (vsw_n_modes >= VSW_MODES_MAX)
+		return -ENOSPC;
+	vsw_modes[vsw_n_modes++] = ops;
+	return 0;
+}
 
 const struct vsw_mode_ops *
 vsw_mode_lookup(const char *name)
 {
-	for (size_t i = 0; i < sizeof(vsw_modes) / sizeof(vsw_modes[0]); i++)
+	for (unsigned int i = 0; i < vsw_n_modes; i++)
 		if (!strcmp(vsw_modes[i]->name, name))
 			return vsw_modes[i];
 	return NULL;

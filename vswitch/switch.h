@@ -94,7 +94,12 @@ struct vsw_mode_ops {
 	int (*ctl)(void *state, int argc, char **argv, FILE *out);
 };
 
-/* Registered modes: "bridge". */
+/* Registers a mode (control thread, at start): 0 (also if 'ops' is registered already),
+ * -EEXIST for another mode of that name, -EINVAL for missing members, -ENOSPC. "bridge" is
+ * built in. */
+int vsw_mode_register(const struct vsw_mode_ops *ops);
+
+/* The registered mode 'name', or NULL. */
 const struct vsw_mode_ops *vsw_mode_lookup(const char *name);
 
 /* Creates a switch with 'n_workers' worker threads (0: driven by vsw_switch_run_once). */
