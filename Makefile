@@ -9,7 +9,7 @@ FUZZ    ?=
 # Seconds each fuzz target runs in `make check` (longer in `make fuzz`).
 FUZZ_SECONDS ?= 20
 
-PKGS     := xenstore xengnttab xenevtchn libmnl
+PKGS     := xenstore xengnttab xenevtchn libmnl libnftnl libpcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
