@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -558,10 +559,12 @@ struct nf_vif {
 	struct nb_nf_stats st;	      /* counters */
 	struct nb_nf_stats published; /* what is in XenStore */
 	bool ever_published;
+	pid_t dhclient; /* the DHCP client serving ifname, 0 if none */
 };
 
 struct nb_nf_guest {
 	unsigned int domid;
+	char rundir[256]; /* nb-simhv's run directory (DHCP lease files go under guests/) */
 	struct xs_handle *xs;
 	int epfd;
 	struct nb_ipcfg ipcfg;
@@ -1015,6 +1018,60 @@ nf_run(char *const argv[])
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
+/* Starts ISC dhclient on the vif's interface, in the guest's namespace, in the foreground
+ * (so we own its pid), with our own small script: it only configures the address and the
+ * default route, never /etc/resolv.conf, which belongs to the host. */
+static void
+nf_start_dhcp(struct nf_vif *vif)
+{
+	char script[PATH_MAX], leases[PATH_MAX], pidfile[PATH_MAX];
+	char *argv[] = { "dhclient", "-4",   "-d",  "-q",    "-sf",	  script,
+			 "-lf",	     leases, "-pf", pidfile, vif->ifname, NULL };
+	posix_spawnattr_t attr;
+	sigset_t none;
+	pid_t pid;
+	int err;
+
+	if (vif->dhclient > 0)
+		return;
+	snprintf(script, sizeof(script), "%s/nb-dhclient-script", NB_SCRIPT_DIR);
+	snprintf(leases, sizeof(leases), "%s/guests/dom%u-%s.leases", vif->g->rundir, vif->g->domid,
+		 vif->ifname);
+	snprintf(pidfile, sizeof(pidfile), "%s/guests/dom%u-%s.dhclient.pid", vif->g->rundir,
+		 vif->g->domid, vif->ifname);
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	err = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (err) {
+		nf_log("vif %u: %s: cannot start dhclient: %s", vif->devid, vif->ifname,
+		       strerror(err));
+		return;
+	}
+	vif->dhclient = pid;
+	nf_log("vif %u: %s: DHCP client started (pid %ld)", vif->devid, vif->ifname, (long)pid);
+}
+
+static void
+nf_stop_dhcp(struct nf_vif *vif)
+{
+	if (vif->dhclient <= 0)
+		return;
+	kill(vif->dhclient, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(vif->dhclient, NULL, WNOHANG) != 0)
+			break;
+		usleep(20000);
+	}
+	if (waitpid(vif->dhclient, NULL, WNOHANG) == 0) {
+		kill(vif->dhclient, SIGKILL);
+		waitpid(vif->dhclient, NULL, 0);
+	}
+	vif->dhclient = 0;
+}
+
 static void
 nf_publish_ip(struct nf_vif *vif, const char *desc)
 {
@@ -1048,7 +1105,7 @@ nf_apply_ip(struct nf_vif *vif)
 		return;
 	nf_publish_ip(vif, desc);
 	if (cfg.mode == NB_IPCFG_DHCP) {
-		nf_log("vif %u: %s: DHCP requested (no DHCP client yet)", vif->devid, vif->ifname);
+		nf_start_dhcp(vif);
 		return;
 	}
 	n = nb_ipcfg_cmds(&cfg, cmds);
@@ -1078,6 +1135,7 @@ nf_vif_teardown(struct nf_vif *vif)
 {
 	struct nb_nf_guest *g = vif->g;
 
+	nf_stop_dhcp(vif);
 	if (vif->tap_fd >= 0) {
 		epoll_ctl(g->epfd, EPOLL_CTL_DEL, vif->tap_fd, NULL);
 		close(vif->tap_fd);
@@ -1751,6 +1809,7 @@ nb_nf_guest_open(struct nb_nf_guest **gp, const struct nb_nf_guest_cfg *cfg)
 	snprintf(g->home, sizeof(g->home), "/local/domain/%u", cfg->domid);
 	snprintf(g->vif_dir, sizeof(g->vif_dir), "%s/device/vif", g->home);
 
+	snprintf(g->rundir, sizeof(g->rundir), "%s", cfg->rundir);
 	err = nb_sim_guest_attach(&g->sg, cfg->rundir, cfg->domid);
 	if (err)
 		goto fail;
