@@ -13,11 +13,34 @@
 #include "netback/hv/hv.h"
 #include "netback/netback.h"
 #include "tools/ctl/ctl.h"
+#include "tools/ctl/netcfg.h"
 #include "vswitch/evloop.h"
 #include "vswitch/bridge.h"
 #include "vswitch/netlink.h"
 #include "vswitch/port-tap.h"
 #include "vswitch/switch.h"
+
+/* Modes and ports that arrive in their own modules; the daemon registers what the build has. */
+#if __has_include("vswitch/mode-basic.h")
+#include "vswitch/mode-basic.h"
+#define NBD_HAVE_BASIC 1
+#endif
+#if __has_include("vswitch/mode-route.h")
+#include "vswitch/mode-route.h"
+#define NBD_HAVE_ROUTE 1
+#endif
+#if __has_include("vswitch/mode-nat.h")
+#include "vswitch/mode-nat.h"
+#define NBD_HAVE_NATMODE 1
+#endif
+#if __has_include("vswitch/port-afpacket.h")
+#include "vswitch/port-afpacket.h"
+#define NBD_HAVE_AFPACKET 1
+#endif
+#if __has_include("nat/nft.h")
+#include "nat/nft.h"
+#define NBD_HAVE_NFT 1
+#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +60,7 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <xen/io/xenbus.h>
@@ -53,8 +77,12 @@
 struct nbd_net {
 	struct nbd_net *next;
 	struct vsw_net *net;
-	struct port *host_port; /* the network's TAP in dom0, or NULL */
-	char address[64];	/* host port address (CIDR), "" if none */
+	struct nb_netcfg cfg;	  /* what net-create asked for */
+	struct port *host_port;	  /* the network's TAP in dom0, or NULL */
+	struct port *uplink_port; /* the uplink when the switch owns it, or NULL */
+	char address[64];	  /* host port address (CIDR), "" if none */
+	pid_t dnsmasq;		  /* the nat mode's DHCP server, 0 if none */
+	bool nft;		  /* kernel NAT rules installed */
 };
 
 struct nbd {
@@ -282,88 +310,204 @@ nbd_net_find(struct nbd *d, const char *name)
 	return NULL;
 }
 
+/* Starts dnsmasq as the nat network's DHCP server on its host port, in dom0's namespace,
+ * with no DNS and no configuration file; we keep it in the foreground to own its pid. */
+static int
+nbd_start_dnsmasq(struct nbd *d, struct nbd_net *n)
+{
+	char iface[64], range[128], leases[PATH_MAX + 64], router[64];
+	char *argv[] = { "dnsmasq",
+			 "--keep-in-foreground",
+			 "--conf-file=/dev/null",
+			 "--port=0",
+			 "--bind-interfaces",
+			 "--except-interface=lo",
+			 iface,
+			 range,
+			 leases,
+			 router,
+			 "--log-facility=-",
+			 NULL };
+	pid_t pid;
+
+	snprintf(iface, sizeof(iface), "--interface=%s", n->cfg.host_port);
+	snprintf(range, sizeof(range), "--dhcp-range=%s,%s,%s,1h", n->cfg.dhcp_first,
+		 n->cfg.dhcp_last, n->cfg.dhcp_mask);
+	snprintf(leases, sizeof(leases), "--dhcp-leasefile=%s/dnsmasq-%s.leases", d->rundir,
+		 n->cfg.name);
+	snprintf(router, sizeof(router), "--dhcp-option=3,%s", n->cfg.gateway);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	n->dnsmasq = pid;
+	return 0;
+}
+
+static void
+nbd_stop_dnsmasq(struct nbd_net *n)
+{
+	if (n->dnsmasq <= 0)
+		return;
+	kill(n->dnsmasq, SIGTERM);
+	waitpid(n->dnsmasq, NULL, 0);
+	n->dnsmasq = 0;
+}
+
+#ifdef NBD_HAVE_NFT
+/* The kernel forwards between the host port and the uplink in kernel NAT mode. */
+static int
+nbd_ip_forward(void)
+{
+	int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1)
+		err = -errno;
+	close(fd);
+	return err;
+}
+#endif
+
+/* Undoes everything nbd_net_build() did (any part of it). */
+static void
+nbd_net_teardown(struct nbd *d, struct nbd_net *n)
+{
+	nbd_stop_dnsmasq(n);
+#ifdef NBD_HAVE_NFT
+	if (n->nft)
+		nat_nft_remove(n->cfg.name);
+#endif
+	n->nft = false;
+	if (n->uplink_port) {
+		vsw_net_del_port(d->sw, n->uplink_port);
+		port_close(n->uplink_port);
+		n->uplink_port = NULL;
+	}
+	if (n->host_port) {
+		vsw_net_del_port(d->sw, n->host_port);
+		port_close(n->host_port);
+		n->host_port = NULL;
+	}
+	if (n->net)
+		vsw_net_destroy(n->net);
+	n->net = NULL;
+}
+
+static int
+nbd_net_build(struct nbd_req *r, struct nbd_net *n)
+{
+	struct nbd *d = r->d;
+	const struct nb_netcfg *c = &n->cfg;
+	char args[128], bad[64];
+	int err;
+
+	err = vsw_net_create(d->sw, c->name, c->switch_mode,
+			     c->switch_args[0] ? c->switch_args : NULL, &n->net);
+	if (err == -EEXIST)
+		return nbd_fail(r, err, "network '%s' exists", c->name);
+	if (err == -ENOENT)
+		return nbd_fail(r, EOPNOTSUPP, "mode '%s' is not available in this build", c->mode);
+	if (err)
+		return nbd_fail(r, err, "cannot create network '%s' (%s %s): %s", c->name,
+				c->switch_mode, c->switch_args, strerror(-err));
+	if (c->host_port[0]) {
+		struct vsw_port_cfg pcfg = { .role = VSW_PORT_HOST };
+
+		if (c->host_address[0])
+			nbd_parse_ips(c->host_address, &pcfg, bad, sizeof(bad));
+		snprintf(args, sizeof(args), "ifname=%s", c->host_port);
+		if (c->mtu)
+			snprintf(args + strlen(args), sizeof(args) - strlen(args), ",mtu=%u",
+				 c->mtu);
+		err = port_open("tap", c->host_port, args, &n->host_port);
+		if (!err)
+			err = vsw_net_add_port(n->net, n->host_port, &pcfg);
+		if (!err && c->host_address[0]) {
+			err = vsw_nl_addr_add(c->host_port, c->host_address);
+			if (!err)
+				snprintf(n->address, sizeof(n->address), "%s", c->host_address);
+		}
+		if (!err)
+			err = vsw_nl_link_set_up(c->host_port, 1);
+		if (err)
+			return nbd_fail(r, err, "host port %s: %s", c->host_port, strerror(-err));
+	}
+	if (c->uplink[0] && c->nat != NB_NETCFG_NAT_KERNEL) {
+		struct vsw_port_cfg ucfg = { .role = VSW_PORT_UPLINK };
+
+		if (c->uplink_address[0])
+			nbd_parse_ips(c->uplink_address, &ucfg, bad, sizeof(bad));
+#ifdef NBD_HAVE_AFPACKET
+		snprintf(args, sizeof(args), "ifname=%s", c->uplink);
+		err = vsw_nl_link_set_up(c->uplink, 1);
+		if (!err)
+			err = port_open("af_packet", c->uplink, args, &n->uplink_port);
+		if (!err)
+			err = vsw_net_add_port(n->net, n->uplink_port, &ucfg);
+#else
+		err = -EOPNOTSUPP;
+#endif
+		if (err)
+			return nbd_fail(r, err, "uplink %s: %s", c->uplink, strerror(-err));
+	}
+	if (c->nat == NB_NETCFG_NAT_KERNEL) {
+#ifdef NBD_HAVE_NFT
+		err = nbd_ip_forward();
+		if (!err)
+			err = nat_nft_apply(c->name, c->subnet, c->host_port, c->uplink);
+		if (err)
+			return nbd_fail(r, err, "nftables NAT for %s: %s", c->name, strerror(-err));
+		n->nft = true;
+#else
+		return nbd_fail(r, EOPNOTSUPP, "kernel NAT is not available in this build");
+#endif
+	}
+	if (c->nat != NB_NETCFG_NAT_NONE) {
+		err = nbd_start_dnsmasq(d, n);
+		if (err)
+			return nbd_fail(r, err, "dnsmasq for %s: %s", c->name, strerror(-err));
+	}
+	return 0;
+}
+
 static int
 nbd_cmd_net_create(struct nbd_req *r)
 {
-	static const char *const opts[] = { "--mode",  "--host-port", "--address", "--mtu",
-					    "--aging", "--max-macs",  NULL };
 	struct nbd *d = r->d;
-	const char *mode, *host, *addr, *mtu, *aging, *max_macs;
-	char args[128] = "", targs[128];
 	struct nbd_net *n;
-	int err;
+	char msg[256];
 
-	if (r->argc < 2 || r->argv[1][0] == '-')
-		return nbd_fail(r, EINVAL, "usage: net-create NAME --mode MODE [options]");
-	if (nbd_check_opts(r, 2, opts))
-		return r->err;
-	mode = nbd_opt(r, 2, "--mode");
-	host = nbd_opt(r, 2, "--host-port");
-	addr = nbd_opt(r, 2, "--address");
-	mtu = nbd_opt(r, 2, "--mtu");
-	aging = nbd_opt(r, 2, "--aging");
-	max_macs = nbd_opt(r, 2, "--max-macs");
-	if (!mode)
-		return nbd_fail(r, EINVAL, "--mode is required (bridge)");
-	if (strcmp(mode, "bridge"))
-		return nbd_fail(r, EOPNOTSUPP, "mode '%s' is not available (bridge)", mode);
-	if (addr && !host)
-		return nbd_fail(r, EINVAL, "--address needs --host-port");
-	if (aging || max_macs)
-		snprintf(args, sizeof(args), "%s%s%s%s%s", aging ? "aging=" : "",
-			 aging ? aging : "", aging && max_macs ? "," : "",
-			 max_macs ? "max_macs=" : "", max_macs ? max_macs : "");
-	if (addr) {
-		int fam;
-		unsigned char a[16];
-		unsigned int pfx;
-
-		if (vsw_nl_parse_cidr(addr, &fam, a, &pfx))
-			return nbd_fail(r, EINVAL, "--address: expected A.B.C.D/N, got '%s'", addr);
-	}
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return nbd_fail(r, ENOMEM, "out of memory");
-	err = vsw_net_create(d->sw, r->argv[1], mode, args[0] ? args : NULL, &n->net);
-	if (err) {
+	if (nb_netcfg_parse(r->argc - 1, r->argv + 1, &n->cfg, msg, sizeof(msg))) {
 		free(n);
-		if (err == -EEXIST)
-			return nbd_fail(r, err, "network '%s' exists", r->argv[1]);
-		return nbd_fail(r, err, "cannot create network '%s': %s", r->argv[1],
-				strerror(-err));
+		return nbd_fail(r, EINVAL, "%s", msg);
 	}
-	if (host) {
-		snprintf(targs, sizeof(targs), "ifname=%s%s%s", host, mtu ? ",mtu=" : "",
-			 mtu ? mtu : "");
-		struct vsw_port_cfg pcfg = { .role = VSW_PORT_HOST };
-		char bad[64];
-
-		if (addr)
-			nbd_parse_ips(addr, &pcfg, bad, sizeof(bad));
-		err = port_open("tap", host, targs, &n->host_port);
-		if (!err)
-			err = vsw_net_add_port(n->net, n->host_port, &pcfg);
-		if (!err && addr) {
-			err = vsw_nl_addr_add(host, addr);
-			if (!err)
-				snprintf(n->address, sizeof(n->address), "%s", addr);
-		}
-		if (!err)
-			err = vsw_nl_link_set_up(host, 1);
-		if (err) {
-			if (n->host_port) {
-				vsw_net_del_port(d->sw, n->host_port);
-				port_close(n->host_port);
-			}
-			vsw_net_destroy(n->net);
-			free(n);
-			return nbd_fail(r, err, "host port %s: %s", host, strerror(-err));
-		}
+	if (nbd_net_find(d, n->cfg.name)) {
+		free(n);
+		return nbd_fail(r, EEXIST, "network '%s' exists", r->argv[1]);
+	}
+	if (nbd_net_build(r, n)) {
+		nbd_net_teardown(d, n);
+		free(n);
+		return r->err;
 	}
 	n->next = d->nets;
 	d->nets = n;
-	fprintf(r->out, "network %s (%s) created%s%s%s%s\n", r->argv[1], mode,
-		host ? ", host port " : "", host ? host : "", addr ? " " : "", addr ? addr : "");
+	fprintf(r->out, "network %s (%s%s) created\n", n->cfg.name, n->cfg.mode,
+		n->cfg.nat == NB_NETCFG_NAT_KERNEL     ? ", kernel NAT"
+		: n->cfg.nat == NB_NETCFG_NAT_FASTPATH ? ", fast-path NAT"
+						       : "");
 	return 0;
 }
 
@@ -372,19 +516,17 @@ nbd_cmd_net_destroy(struct nbd_req *r)
 {
 	struct nbd *d = r->d;
 	struct nbd_net *n, **pp;
+	unsigned int own;
 
 	if (r->argc != 2)
 		return nbd_fail(r, EINVAL, "usage: net-destroy NAME");
 	n = nbd_net_find(d, r->argv[1]);
 	if (!n)
 		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
-	if (vsw_net_n_ports(n->net) > (n->host_port ? 1u : 0u))
+	own = (n->host_port ? 1u : 0u) + (n->uplink_port ? 1u : 0u);
+	if (vsw_net_n_ports(n->net) > own)
 		return nbd_fail(r, EBUSY, "network '%s' still has vifs attached", r->argv[1]);
-	if (n->host_port) {
-		vsw_net_del_port(d->sw, n->host_port);
-		port_close(n->host_port);
-	}
-	vsw_net_destroy(n->net);
+	nbd_net_teardown(d, n);
 	for (pp = &d->nets; *pp; pp = &(*pp)->next) {
 		if (*pp == n) {
 			*pp = n->next;
@@ -1107,8 +1249,26 @@ main(int argc, char **argv)
 		goto out;
 	}
 	err = port_tap_register();
+#ifdef NBD_HAVE_AFPACKET
+	if (!err)
+		err = port_afpacket_register();
+#endif
+#ifdef NBD_HAVE_BASIC
+	if (!err)
+		err = vsw_mode_hostonly_register();
+	if (!err)
+		err = vsw_mode_isolated_register();
+#endif
+#ifdef NBD_HAVE_ROUTE
+	if (!err)
+		err = vsw_mode_route_register();
+#endif
+#ifdef NBD_HAVE_NATMODE
+	if (!err)
+		err = vsw_mode_nat_register();
+#endif
 	if (err && err != -EEXIST) {
-		fprintf(stderr, "netbackd: tap ports: %s\n", strerror(-err));
+		fprintf(stderr, "netbackd: registering ports and modes: %s\n", strerror(-err));
 		goto out;
 	}
 	/* Scripts reach XenStore and us the way they would on Xen: through the environment. */
@@ -1193,11 +1353,7 @@ out:
 		struct nbd_net *n = d.nets;
 
 		d.nets = n->next;
-		if (n->host_port) {
-			vsw_net_del_port(d.sw, n->host_port);
-			port_close(n->host_port);
-		}
-		vsw_net_destroy(n->net);
+		nbd_net_teardown(&d, n);
 		free(n);
 	}
 	vsw_switch_destroy(d.sw);
