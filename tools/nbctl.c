@@ -37,26 +37,62 @@ static const char *rundir;
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: nbctl [--rundir DIR] COMMAND [ARGS] [--json]\n"
-		   "networks (netbackd):\n"
-		   "  net-create NAME --mode bridge [--host-port IF] [--address CIDR] [--mtu N]\n"
-		   "             [--aging SECONDS] [--max-macs N]\n"
-		   "  net-destroy NAME | net-list | fdb-show NET | stats [PORT] | vif-list\n"
-		   "  port-attach NET PORT | port-detach PORT\n"
-		   "domains and vifs (toolstack):\n"
-		   "  create CONFIGFILE | list | destroy DOMAIN\n"
-		   "  network-attach DOMAIN VIFSPEC | network-detach DOMAIN DEVID|MAC\n"
-		   "  network-list DOMAIN\n"
-		   "DIR: --rundir, else $NETBACK_RUNDIR, else " NBCTL_DEFAULT_RUNDIR ".\n");
+	static const char *const lines[] = {
+		"usage: nbctl [--rundir DIR] COMMAND [ARGS] [--json]",
+		"networks (netbackd):",
+		"  net-create NAME --mode bridge [--host-port IF --address CIDR] [--uplink IF]",
+		"  net-create NAME --mode route --address GW/PREFIX [--host-port IF]",
+		"             --uplink IF --uplink-address CIDR [--uplink-gateway IP] "
+		"[--proxy-arp]",
+		"  net-create NAME --mode nat --subnet CIDR [--host-port IF] --nat kernel --uplink "
+		"IF",
+		"  net-create NAME --mode nat --subnet CIDR [--host-port IF] --nat fastpath "
+		"--uplink IF",
+		"             --uplink-address CIDR [--uplink-gateway IP]",
+		"  net-create NAME --mode hostonly --host-port IF --address CIDR",
+		"  net-create NAME --mode isolated",
+		"             (every mode: [--mtu N] [--aging SECONDS] [--max-macs N])",
+		"  net-destroy NAME | net-list | fdb-show NET | stats [PORT] | vif-list",
+		"  port-attach NET PORT [--ip ADDRS] [--role vif|host|uplink] | port-detach PORT",
+		"  route-add NET PREFIX via NEXTHOP | route-del NET PREFIX | route-show NET",
+		"  neigh-show NET | nat-show NET",
+		"domains and vifs (toolstack):",
+		"  create CONFIGFILE | list | destroy DOMAIN",
+		"  network-attach DOMAIN VIFSPEC | network-detach DOMAIN DEVID|MAC",
+		"  network-list DOMAIN",
+		"DIR: --rundir, else $NETBACK_RUNDIR, else " NBCTL_DEFAULT_RUNDIR ".",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		fprintf(f, "%s\n", lines[i]);
 }
 
 /* ---- netbackd client ------------------------------------------------------------------------ */
 
+/* Commands of a network's mode: "route-add NET ARGS" goes to netbackd as
+ * "mode-ctl NET route-add ARGS", run by the mode on the network's worker. */
+static const char *const mode_cmds[] = { "route-add",  "route-del", "route-show",
+					 "neigh-show", "nat-show",  NULL };
+
 static int
 cmd_daemon(int argc, char **argv)
 {
-	char *body, *msg;
-	int err = nb_ctl_request(rundir, argc, argv, &body, &msg);
+	char *body, *msg, *margv[NB_CTL_ARGS_MAX];
+	int err;
+
+	for (const char *const *m = mode_cmds; *m; m++) {
+		if (strcmp(argv[0], *m) || argc < 2 || argc + 1 > NB_CTL_ARGS_MAX)
+			continue;
+		margv[0] = "mode-ctl";
+		margv[1] = argv[1];
+		margv[2] = argv[0];
+		for (int i = 2; i < argc; i++)
+			margv[i + 1] = argv[i];
+		argv = margv;
+		argc++;
+		break;
+	}
+	err = nb_ctl_request(rundir, argc, argv, &body, &msg);
 
 	if (err) {
 		if (msg)
