@@ -104,17 +104,86 @@ struct nbd {
 
 /* ---- backend callbacks --------------------------------------------------------------------- */
 
+/* What netbackd keeps per vif: its switch port and, for a vif whose bridge= names a kernel
+ * bridge (Xen's own scripts), the TAP in dom0 named like Linux netback's vif device and the
+ * two-port network that joins them. */
+struct nbd_vif {
+	struct port *port;
+	struct port *tap;     /* compatibility TAP, or NULL */
+	struct vsw_net *pipe; /* vif <-> TAP, or NULL */
+};
+
+static struct nbd_net *nbd_net_find(struct nbd *d, const char *name);
+
+static bool
+nbd_is_kernel_bridge(const char *name)
+{
+	char path[128];
+
+	if (!name[0] || strchr(name, '/') || strlen(name) > 15)
+		return false;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", name);
+	return access(path, F_OK) == 0;
+}
+
+/* Before the hotplug script runs, Xen's vif-bridge expects a dom0 device named after the
+ * vif (vif<domid>.<devid> or vifname=): make it a TAP joined to the vif by a private
+ * two-port bridge network, so the unmodified script can enslave it to the kernel bridge. */
+static int
+nbd_vif_compat(struct nbd *d, struct nb_vif *vif, struct nbd_vif *v)
+{
+	struct vsw_port_cfg host = { .role = VSW_PORT_HOST };
+	char pname[PORT_NAME_SIZE], args[64], netname[VSW_NET_NAME_MAX + 1];
+	int err;
+
+	if (snprintf(pname, sizeof(pname), "%s-k", nb_vif_name(vif)) >= (int)sizeof(pname) ||
+	    snprintf(netname, sizeof(netname), "kbr-%s", nb_vif_name(vif)) >= (int)sizeof(netname))
+		return -ENAMETOOLONG;
+	snprintf(args, sizeof(args), "ifname=%s", nb_vif_name(vif));
+	err = vsw_net_create(d->sw, netname, "bridge", NULL, &v->pipe);
+	if (!err)
+		err = port_open("tap", pname, args, &v->tap);
+	if (!err)
+		err = vsw_net_add_port(v->pipe, v->tap, &host);
+	if (!err)
+		err = vsw_net_add_port(v->pipe, v->port, NULL);
+	return err;
+}
+
+static void
+nbd_vif_free(struct nbd *d, struct nbd_vif *v)
+{
+	if (v->port) {
+		vsw_net_del_port(d->sw, v->port);
+		port_close(v->port);
+	}
+	if (v->tap) {
+		vsw_net_del_port(d->sw, v->tap);
+		port_close(v->tap);
+	}
+	if (v->pipe)
+		vsw_net_destroy(v->pipe);
+	free(v);
+}
+
 static int
 nbd_vif_added(void *arg, struct nb_vif *vif)
 {
-	struct port *port;
+	struct nbd *d = arg;
+	struct nbd_vif *v = calloc(1, sizeof(*v));
 	int err;
 
-	(void)arg;
-	err = nb_vif_port_open(vif, &port);
-	if (err)
+	if (!v)
+		return -ENOMEM;
+	err = nb_vif_port_open(vif, &v->port);
+	if (!err && !nbd_net_find(d, nb_vif_bridge(vif)) &&
+	    nbd_is_kernel_bridge(nb_vif_bridge(vif)))
+		err = nbd_vif_compat(d, vif, v);
+	if (err) {
+		nbd_vif_free(d, v);
 		return err;
-	nb_vif_set_user(vif, port);
+	}
+	nb_vif_set_user(vif, v);
 	return 0;
 }
 
@@ -136,42 +205,41 @@ static int
 nbd_vif_connect(void *arg, struct nb_vif *vif)
 {
 	struct nbd *d = arg;
-	struct port *port = nb_vif_get_user(vif);
-	struct vsw_net *net = port ? vsw_port_net(d->sw, port) : NULL;
+	struct nbd_vif *v = nb_vif_get_user(vif);
+	struct vsw_net *net = v ? vsw_port_net(d->sw, v->port) : NULL;
 
 	if (!net) {
 		nb_vif_dp_start(vif);
 		return 0;
 	}
 	vsw_net_call(net, nbd_dp_start, vif);
-	return vsw_port_refresh(d->sw, port);
+	return vsw_port_refresh(d->sw, v->port);
 }
 
 static void
 nbd_vif_disconnect(void *arg, struct nb_vif *vif)
 {
 	struct nbd *d = arg;
-	struct port *port = nb_vif_get_user(vif);
-	struct vsw_net *net = port ? vsw_port_net(d->sw, port) : NULL;
+	struct nbd_vif *v = nb_vif_get_user(vif);
+	struct vsw_net *net = v ? vsw_port_net(d->sw, v->port) : NULL;
 
 	if (!net) {
 		nb_vif_dp_stop(vif);
 		return;
 	}
 	vsw_net_call(net, nbd_dp_stop, vif);
-	vsw_port_refresh(d->sw, port);
+	vsw_port_refresh(d->sw, v->port);
 }
 
 static void
 nbd_vif_removed(void *arg, struct nb_vif *vif)
 {
 	struct nbd *d = arg;
-	struct port *port = nb_vif_get_user(vif);
+	struct nbd_vif *v = nb_vif_get_user(vif);
 
-	if (!port)
+	if (!v)
 		return;
-	vsw_net_del_port(d->sw, port);
-	port_close(port);
+	nbd_vif_free(d, v);
 	nb_vif_set_user(vif, NULL);
 }
 
@@ -803,8 +871,8 @@ nbd_vif_list_one(void *arg, struct nb_vif *vif)
 {
 	struct nbd_stats_ctx *c = arg;
 	struct nbd_req *r = c->r;
-	struct port *port = nb_vif_get_user(vif);
-	struct vsw_net *net = port ? vsw_port_net(r->d->sw, port) : NULL;
+	struct nbd_vif *v = nb_vif_get_user(vif);
+	struct vsw_net *net = v ? vsw_port_net(r->d->sw, v->port) : NULL;
 	const uint8_t *m = nb_vif_mac(vif);
 	char mac[18];
 
