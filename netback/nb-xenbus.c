@@ -531,7 +531,10 @@ nb_vif_reconcile(struct nb_backend *be, unsigned int domid, unsigned int devid)
 	case XenbusStateInitWait:
 	case XenbusStateInitialised:
 		/* A frontend reset after we closed: advertise again and wait for it. */
-		if (vif->state == XenbusStateClosed && vif->online) {
+		/* Not after a failed hotplug script: that attach failed for good, as in libxl,
+		 * and the error stays visible until the device is detached. */
+		if (vif->state == XenbusStateClosed && vif->online &&
+		    vif->hp_state != NB_HOTPLUG_FAILED) {
 			nb_vif_clear_error(vif);
 			nb_vif_advertise(vif);
 			nb_vif_switch_state(vif, XenbusStateInitWait);

@@ -11,6 +11,7 @@
  * vsw_net_call().
  */
 #include "netback/hv/hv.h"
+#include "netback/nb-hotplug.h"
 #include "netback/netback.h"
 #include "tools/ctl/ctl.h"
 #include "tools/ctl/netcfg.h"
@@ -68,6 +69,7 @@
 #define NBD_DEFAULT_RUNDIR "/run/netback"
 #define NBD_HOTPLUG_FDS	   256
 #define NBD_FDB_MAX	   8192
+#define NBD_DHCP_HOSTS_MAX 256
 
 #ifndef NB_SCRIPT_DIR
 #define NB_SCRIPT_DIR "/usr/lib/netback/scripts"
@@ -83,6 +85,10 @@ struct nbd_net {
 	char address[64];	  /* host port address (CIDR), "" if none */
 	pid_t dnsmasq;		  /* the nat mode's DHCP server, 0 if none */
 	bool nft;		  /* kernel NAT rules installed */
+	unsigned int n_hosts;	  /* fixed DHCP leases (vif-nat), in dnsmasq's hosts file */
+	struct {
+		char vif[16], mac[18], ip[16];
+	} hosts[NBD_DHCP_HOSTS_MAX];
 };
 
 struct nbd {
@@ -114,6 +120,7 @@ struct nbd_vif {
 };
 
 static struct nbd_net *nbd_net_find(struct nbd *d, const char *name);
+static void nbd_dhcp_hosts_forget(struct nbd *d, const char *vif);
 
 static bool
 nbd_is_kernel_bridge(const char *name)
@@ -239,6 +246,7 @@ nbd_vif_removed(void *arg, struct nb_vif *vif)
 
 	if (!v)
 		return;
+	nbd_dhcp_hosts_forget(d, nb_vif_name(vif));
 	nbd_vif_free(d, v);
 	nb_vif_set_user(vif, NULL);
 }
@@ -383,7 +391,7 @@ nbd_net_find(struct nbd *d, const char *name)
 static int
 nbd_start_dnsmasq(struct nbd *d, struct nbd_net *n)
 {
-	char iface[64], range[128], leases[PATH_MAX + 64], router[64];
+	char iface[64], range[128], leases[PATH_MAX + 64], router[64], hosts[PATH_MAX + 64];
 	char *argv[] = { "dnsmasq",
 			 "--keep-in-foreground",
 			 "--conf-file=/dev/null",
@@ -394,8 +402,10 @@ nbd_start_dnsmasq(struct nbd *d, struct nbd_net *n)
 			 range,
 			 leases,
 			 router,
+			 hosts,
 			 "--log-facility=-",
 			 NULL };
+	int fd;
 	pid_t pid;
 
 	snprintf(iface, sizeof(iface), "--interface=%s", n->cfg.host_port);
@@ -404,6 +414,13 @@ nbd_start_dnsmasq(struct nbd *d, struct nbd_net *n)
 	snprintf(leases, sizeof(leases), "--dhcp-leasefile=%s/dnsmasq-%s.leases", d->rundir,
 		 n->cfg.name);
 	snprintf(router, sizeof(router), "--dhcp-option=3,%s", n->cfg.gateway);
+	snprintf(hosts, sizeof(hosts), "--dhcp-hostsfile=%s/dnsmasq-%s.hosts", d->rundir,
+		 n->cfg.name);
+	fd = open(hosts + strlen("--dhcp-hostsfile="), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -613,22 +630,25 @@ nbd_cmd_net_list(struct nbd_req *r)
 	if (r->json)
 		fprintf(r->out, "[");
 	else
-		fprintf(r->out, "%-16s %-8s %-6s %-16s %-18s\n", "NAME", "MODE", "PORTS",
-			"HOST-PORT", "ADDRESS");
+		fprintf(r->out, "%-16s %-8s %-8s %-5s %-15s %-18s %s\n", "NAME", "MODE", "NAT",
+			"PORTS", "HOST-PORT", "ADDRESS", "UPLINK");
 	for (struct nbd_net *n = r->d->nets; n; n = n->next) {
-		const char *host = n->host_port ? n->host_port->name : "";
+		const struct nb_netcfg *c = &n->cfg;
+		const char *nat = c->nat == NB_NETCFG_NAT_KERNEL     ? "kernel"
+				  : c->nat == NB_NETCFG_NAT_FASTPATH ? "fastpath"
+								     : "";
 
 		if (r->json) {
 			fprintf(r->out,
-				"%s{\"name\":\"%s\",\"mode\":\"%s\",\"ports\":%u,\"host_port\":\"%"
-				"s\","
-				"\"address\":\"%s\"}",
-				first ? "" : ",", vsw_net_name(n->net), vsw_net_mode(n->net),
-				vsw_net_n_ports(n->net), host, n->address);
+				"%s{\"name\":\"%s\",\"mode\":\"%s\",\"nat\":\"%s\",\"ports\":%u,"
+				"\"host_port\":\"%s\",\"address\":\"%s\",\"uplink\":\"%s\"}",
+				first ? "" : ",", c->name, c->mode, nat, vsw_net_n_ports(n->net),
+				c->host_port, n->address, c->uplink);
 		} else {
-			fprintf(r->out, "%-16s %-8s %-6u %-16s %-18s\n", vsw_net_name(n->net),
-				vsw_net_mode(n->net), vsw_net_n_ports(n->net), host[0] ? host : "-",
-				n->address[0] ? n->address : "-");
+			fprintf(r->out, "%-16s %-8s %-8s %-5u %-15s %-18s %s\n", c->name, c->mode,
+				nat[0] ? nat : "-", vsw_net_n_ports(n->net),
+				c->host_port[0] ? c->host_port : "-",
+				n->address[0] ? n->address : "-", c->uplink[0] ? c->uplink : "-");
 		}
 		first = false;
 	}
@@ -705,6 +725,7 @@ nbd_cmd_port_detach(struct nbd_req *r)
 	port = port_lookup(r->argv[1]);
 	if (!port)
 		return nbd_fail(r, ENOENT, "no port '%s'", r->argv[1]);
+	nbd_dhcp_hosts_forget(r->d, port->name);
 	if (vsw_port_net(r->d->sw, port) == NULL)
 		return 0;
 	return vsw_net_del_port(r->d->sw, port);
@@ -912,6 +933,89 @@ nbd_cmd_vif_list(struct nbd_req *r)
 	return 0;
 }
 
+/* Rewrites the network's dnsmasq hosts file and tells dnsmasq to read it again. */
+static int
+nbd_dhcp_hosts_write(struct nbd *d, struct nbd_net *n)
+{
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/dnsmasq-%s.hosts", d->rundir, n->cfg.name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	for (unsigned int i = 0; i < n->n_hosts; i++)
+		fprintf(f, "%s,%s\n", n->hosts[i].mac, n->hosts[i].ip);
+	if (fclose(f))
+		return -EIO;
+	if (n->dnsmasq > 0)
+		kill(n->dnsmasq, SIGHUP);
+	return 0;
+}
+
+/* Forgets the fixed leases of vif 'vif' in every network (it left its network). */
+static void
+nbd_dhcp_hosts_forget(struct nbd *d, const char *vif)
+{
+	for (struct nbd_net *n = d->nets; n; n = n->next) {
+		unsigned int i = 0, before = n->n_hosts;
+
+		while (i < n->n_hosts) {
+			if (!strcmp(n->hosts[i].vif, vif))
+				n->hosts[i] = n->hosts[--n->n_hosts];
+			else
+				i++;
+		}
+		if (n->n_hosts != before)
+			nbd_dhcp_hosts_write(d, n);
+	}
+}
+
+/* dhcp-host NET add VIF MAC IP | dhcp-host NET del VIF | dhcp-host NET list */
+static int
+nbd_cmd_dhcp_host(struct nbd_req *r)
+{
+	struct nbd_net *n;
+	unsigned char a[4];
+	unsigned int b[6];
+	char tail;
+
+	if (r->argc < 3)
+		return nbd_fail(r, EINVAL, "usage: dhcp-host NET add VIF MAC IP | del VIF | list");
+	n = nbd_net_find(r->d, r->argv[1]);
+	if (!n)
+		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
+	if (n->cfg.nat == NB_NETCFG_NAT_NONE)
+		return nbd_fail(r, EINVAL, "network '%s' has no DHCP server (not a nat network)",
+				r->argv[1]);
+	if (!strcmp(r->argv[2], "list")) {
+		for (unsigned int i = 0; i < n->n_hosts; i++)
+			fprintf(r->out, "%s %s %s\n", n->hosts[i].vif, n->hosts[i].mac,
+				n->hosts[i].ip);
+		return 0;
+	}
+	if (!strcmp(r->argv[2], "del") && r->argc == 4) {
+		nbd_dhcp_hosts_forget(r->d, r->argv[3]);
+		return 0;
+	}
+	if (strcmp(r->argv[2], "add") || r->argc != 6)
+		return nbd_fail(r, EINVAL, "usage: dhcp-host NET add VIF MAC IP | del VIF | list");
+	if (strlen(r->argv[3]) >= sizeof(n->hosts[0].vif) || strlen(r->argv[4]) != 17 ||
+	    sscanf(r->argv[4], "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5], &tail) != 6)
+		return nbd_fail(r, EINVAL, "bad vif name or MAC '%s'", r->argv[4]);
+	if (inet_pton(AF_INET, r->argv[5], a) != 1)
+		return nbd_fail(r, EINVAL, "bad IPv4 address '%s'", r->argv[5]);
+	if (n->n_hosts >= NBD_DHCP_HOSTS_MAX)
+		return nbd_fail(r, ENOSPC, "too many fixed leases in '%s'", r->argv[1]);
+	nbd_dhcp_hosts_forget(r->d, r->argv[3]);
+	snprintf(n->hosts[n->n_hosts].vif, sizeof(n->hosts[0].vif), "%s", r->argv[3]);
+	snprintf(n->hosts[n->n_hosts].mac, sizeof(n->hosts[0].mac), "%s", r->argv[4]);
+	snprintf(n->hosts[n->n_hosts].ip, sizeof(n->hosts[0].ip), "%s", r->argv[5]);
+	n->n_hosts++;
+	return nbd_dhcp_hosts_write(r->d, n);
+}
+
 /* mode-ctl NET CMD [ARGS]: a command of the network's mode (route-add, nat-show, ...), run on
  * the network's worker. */
 static int
@@ -955,6 +1059,7 @@ static const struct {
 	{ "stats", nbd_cmd_stats },
 	{ "vif-list", nbd_cmd_vif_list },
 	{ "mode-ctl", nbd_cmd_mode_ctl },
+	{ "dhcp-host", nbd_cmd_dhcp_host },
 	{ "ping", nbd_cmd_ping },
 };
 
@@ -1171,7 +1276,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: netbackd [--rundir DIR] [--hv sim|xen] [--workers N] [--script-dir DIR]\n"
-		"                [--foreground]\n"
+		"                [--hotplug-timeout SECONDS] [--foreground]\n"
 		"Default DIR: $NETBACK_RUNDIR or " NBD_DEFAULT_RUNDIR
 		"; --hv sim unless /dev/xen/evtchn exists.\n");
 }
@@ -1184,6 +1289,7 @@ main(int argc, char **argv)
 		{ "hv", required_argument, NULL, 'H' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "script-dir", required_argument, NULL, 's' },
+		{ "hotplug-timeout", required_argument, NULL, 't' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1193,13 +1299,13 @@ main(int argc, char **argv)
 	enum nb_hv_kind kind = access("/dev/xen/evtchn", F_OK) == 0 ? NB_HV_XEN : NB_HV_SIM;
 	const char *script_dir = NB_SCRIPT_DIR, *env = getenv("NETBACK_RUNDIR");
 	char path[PATH_MAX + 64], logpath[PATH_MAX + 64];
-	unsigned long workers = 1;
+	unsigned long workers = 1, hotplug_timeout = NB_HOTPLUG_TIMEOUT_MS / 1000;
 	bool foreground = false;
 	int ready[2] = { -1, -1 }, pidfd = -1, c, err, rc = 1;
 	sigset_t mask;
 
 	d.rundir = env && *env ? env : NBD_DEFAULT_RUNDIR;
-	while ((c = getopt_long(argc, argv, "r:H:w:s:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:H:w:s:t:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			d.rundir = optarg;
@@ -1229,6 +1335,20 @@ main(int argc, char **argv)
 		case 's':
 			script_dir = optarg;
 			break;
+		case 't': {
+			char *end;
+
+			hotplug_timeout = strtoul(optarg, &end, 10);
+			if (*end || hotplug_timeout < 1 || hotplug_timeout > 3600) {
+				fprintf(stderr,
+					"netbackd: --hotplug-timeout: expected 1..3600 seconds, "
+					"got "
+					"'%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'f':
 			foreground = true;
 			break;
@@ -1368,6 +1488,7 @@ main(int argc, char **argv)
 	cfg.script_dir = script_dir;
 	cfg.hotplug_log = logpath;
 	cfg.script_env = d.script_env;
+	cfg.hotplug_timeout_ms = (unsigned int)hotplug_timeout * 1000u;
 	cfg.ops = &nbd_backend_ops;
 	cfg.ops_arg = &d;
 	err = vsw_loop_create(&d.loop);

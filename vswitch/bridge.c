@@ -13,10 +13,19 @@ struct vsw_bridge {
 	struct vsw_net *net;
 	struct vsw_mac_table *macs;
 	uint64_t now_ns; /* the worker's clock at the last batch (for dumps) */
+	struct vsw_bridge_policy policy;
+	uint8_t roles[PORT_MAX]; /* enum vsw_port_role of each member, by port index */
 };
 
-static int
-bridge_create(struct vsw_net *net, const char *args, void **statep)
+/* The plain bridge: every role may join, frames go to any member. */
+static const struct vsw_bridge_policy bridge_policy_open = {
+	.roles = VSW_BRIDGE_ROLES_ALL,
+	.vif_only = false,
+};
+
+int
+vsw_bridge_create_policy(struct vsw_net *net, const char *args,
+			 const struct vsw_bridge_policy *policy, void **statep)
 {
 	static const char *const keys[] = { "aging", "max_macs", NULL };
 	struct vsw_mac_table_cfg cfg = { 0 };
@@ -46,8 +55,15 @@ bridge_create(struct vsw_net *net, const char *args, void **statep)
 		return err;
 	}
 	br->net = net;
+	br->policy = *policy;
 	*statep = br;
 	return 0;
+}
+
+static int
+bridge_create(struct vsw_net *net, const char *args, void **statep)
+{
+	return vsw_bridge_create_policy(net, args, &bridge_policy_open, statep);
 }
 
 static void
@@ -64,9 +80,12 @@ bridge_destroy(void *state)
 static int
 bridge_port_added(void *state, struct port *port, const struct vsw_port_cfg *cfg)
 {
-	(void)state;
-	(void)port;
-	(void)cfg;
+	struct vsw_bridge *br = state;
+
+	if ((unsigned int)cfg->role > VSW_PORT_UPLINK ||
+	    !(br->policy.roles & VSW_BRIDGE_ROLE(cfg->role)))
+		return -EPERM;
+	br->roles[port->index] = (uint8_t)cfg->role;
 	return 0;
 }
 
@@ -76,6 +95,47 @@ bridge_port_removed(void *state, struct port *port)
 	struct vsw_bridge *br = state;
 
 	vsw_mac_flush_port(br->macs, port->index);
+	br->roles[port->index] = VSW_PORT_OTHER;
+}
+
+/* Flooding restricted to guests: a copy for every VIF member but 'in'. Copies come from the
+ * packet's own pool, which belongs to this worker (pkt.h: a packet is freed by its owner). */
+static void
+bridge_flood_vifs(struct vsw_bridge *br, struct vsw_fwd *fwd, struct port *in, struct pkt *p)
+{
+	struct vsw_net *net = vsw_fwd_net(fwd);
+	unsigned int i, n = vsw_net_n_ports(net);
+	struct port *last = NULL;
+
+	port_count_ctr(in, VSW_CTR_FWD_FLOOD, 1);
+	for (i = 0; i < n; i++) {
+		struct port *out = vsw_net_port(net, i);
+		struct pkt *c;
+
+		if (out == in || br->roles[out->index] != VSW_PORT_VIF)
+			continue;
+		if (last) {
+			c = pkt_copy(p->pool, p);
+			if (!c)
+				port_count_ctr(in, VSW_CTR_RX_NOBUF, 1);
+			else
+				vsw_fwd_output(fwd, last, c);
+		}
+		last = out;
+	}
+	if (last)
+		vsw_fwd_output(fwd, last, p);
+	else
+		pkt_free(p);
+}
+
+static void
+bridge_flood(struct vsw_bridge *br, struct vsw_fwd *fwd, struct port *in, struct pkt *p)
+{
+	if (br->policy.vif_only)
+		bridge_flood_vifs(br, fwd, in, p);
+	else
+		vsw_fwd_flood(fwd, in, p);
 }
 
 /* The VLAN a frame belongs to for learning: its outer 802.1Q id, 0 when untagged. */
@@ -115,16 +175,22 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 		vlan = bridge_vlan(d, p->len);
 		vsw_mac_learn(br->macs, src, vlan, in->index, now_ns);
 		if (dst->ether_addr_octet[0] & 1) {
-			vsw_fwd_flood(fwd, in, p);
+			bridge_flood(br, fwd, in, p);
 			continue;
 		}
 		if (vsw_mac_lookup(br->macs, dst, vlan, now_ns, &out_idx) != 0 ||
 		    !(out = port_by_index(out_idx))) {
-			vsw_fwd_flood(fwd, in, p);
+			bridge_flood(br, fwd, in, p);
 			continue;
 		}
 		if (out == in) {
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_FWD_REFLECT);
+			continue;
+		}
+		/* Belt and braces for isolated networks: port_added already keeps other roles
+		 * out, this holds even if a table entry ever pointed elsewhere. */
+		if (br->policy.vif_only && br->roles[out->index] != VSW_PORT_VIF) {
+			vsw_fwd_drop(fwd, in, p, VSW_CTR_MODE_DENIED);
 			continue;
 		}
 		vsw_fwd_output(fwd, out, p);
@@ -181,12 +247,21 @@ bridge_do_dump(void *arg)
 	return 0;
 }
 
+/* Variants (hostonly, isolated) share the bridge's process and state, so they dump too. */
+static bool
+bridge_is_bridge(const struct vsw_net *net)
+{
+	const struct vsw_mode_ops *ops = vsw_mode_lookup(vsw_net_mode(net));
+
+	return ops && ops->process == bridge_process;
+}
+
 int
 vsw_bridge_fdb(struct vsw_net *net, struct vsw_mac_info *infos, unsigned int max)
 {
 	struct bridge_dump bd = { .infos = infos, .max = max };
 
-	if (strcmp(vsw_net_mode(net), "bridge"))
+	if (!bridge_is_bridge(net))
 		return -EINVAL;
 	bd.br = vsw_net_mode_state(net);
 	vsw_net_call(net, bridge_do_dump, &bd);
@@ -198,7 +273,7 @@ vsw_bridge_stats(struct vsw_net *net, struct vsw_mac_stats *stats)
 {
 	struct bridge_dump bd = { .stats = stats };
 
-	if (strcmp(vsw_net_mode(net), "bridge"))
+	if (!bridge_is_bridge(net))
 		return -EINVAL;
 	bd.br = vsw_net_mode_state(net);
 	return vsw_net_call(net, bridge_do_dump, &bd);

@@ -6,6 +6,8 @@
  */
 #include "vswitch/switch.h"
 
+#include "vswitch/capture.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -120,8 +122,10 @@ vsw_fwd_flush_slot(struct vsw_fwd *fwd, unsigned int slot)
 {
 	struct pkt_batch *b = &fwd->out[slot];
 
-	if (b->count)
+	if (b->count) {
+		vsw_capture_tx(fwd->net->ports[slot], b);
 		port_tx_burst(fwd->net->ports[slot], 0, b);
+	}
 	b->count = 0;
 }
 
@@ -151,6 +155,7 @@ vsw_fwd_output(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
 		fwd->touched[fwd->n_touched++] = (uint16_t)slot;
 	b->pkts[b->count++] = p;
 	if (pkt_batch_is_full(b)) {
+		vsw_capture_tx(out, b);
 		port_tx_burst(out, 0, b);
 		b->count = 0;
 		/* The slot stays in 'touched'; flushing an empty batch is a no-op. */
@@ -218,6 +223,7 @@ vsw_net_run(struct vsw_worker *w, struct vsw_net *net, uint64_t now_ns)
 		n = port_rx_burst(port, 0, w->pool, &w->batch);
 		if (!n)
 			continue;
+		vsw_capture_rx(port, &w->batch);
 		total += n;
 		net->mode->process(net->state, &w->fwd, port, &w->batch, now_ns);
 		w->batch.count = 0;

@@ -167,3 +167,40 @@ domid_of() {
 	nbctl list --json | python3 -c "import json,sys; print([d['domid'] for d in json.load(sys.stdin) if d['name']=='$1'][0])"
 }
 connected() { [ "$(be_state "$1" "$2")" = 4 ] && [ "$(fe_state "$1" "$2")" = 4 ]; }
+
+# make_outside PREFIX [OUT_CIDR]: an "outside" host in namespace PREFIX-out, linked to dom0 by a
+# veth pair: "upl0" in dom0's namespace (left without an address: the caller decides who owns
+# it), "eth0" outside with OUT_CIDR (default 192.0.2.1/24). Sets OUT_NS.
+make_outside() {
+	OUT_NS=$1-out
+	local cidr=${2:-192.0.2.1/24}
+	ip netns add "$OUT_NS" || return 1
+	track_netns "$OUT_NS"
+	ip -n "$OUT_NS" link set lo up
+	ip link add "$1-u" type veth peer name "$1-o" || return 1
+	ip link set "$1-u" netns "$DOM0_NS" || return 1
+	ip link set "$1-o" netns "$OUT_NS" || return 1
+	ip -n "$DOM0_NS" link set "$1-u" name upl0 &&
+		ip -n "$DOM0_NS" link set upl0 up &&
+		ip -n "$OUT_NS" link set "$1-o" name eth0 &&
+		ip -n "$OUT_NS" addr add "$cidr" dev eth0 &&
+		ip -n "$OUT_NS" link set eth0 up
+}
+
+in_out() { ip netns exec "$OUT_NS" "$@"; }
+
+# make_guest_cfg NAME EXTRA VIFSPEC: like make_guest, with a free-form extra= and vif spec.
+make_guest_cfg() {
+	local name=$1 extra=$2 vif=$3 cfg gpid
+	cfg=$RUNDIR/$name.cfg
+	printf 'name = "%s"\nmemory = 64\nextra = "%s"\nvif = [ '"'"'%s'"'"' ]\n' \
+		"$name" "$extra" "$vif" >"$cfg"
+	track_netns "$name"
+	nbctl create "$cfg" || return 1
+	gpid=$(cat "$RUNDIR/guests/$name.pid" 2>/dev/null) && track_pid "$gpid"
+}
+
+# guest_ip NAME: the guest's IPv4 address on eth0 (empty until it has one).
+guest_ip() {
+	ip -n "$1" -4 -o addr show eth0 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1
+}
