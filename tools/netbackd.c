@@ -1016,6 +1016,40 @@ nbd_cmd_dhcp_host(struct nbd_req *r)
 	return nbd_dhcp_hosts_write(r->d, n);
 }
 
+/* nat-check NET: the kernel NAT rules are there and intact, else they are put back. */
+static int
+nbd_cmd_nat_check(struct nbd_req *r)
+{
+	struct nbd_net *n;
+
+	if (r->argc < 2)
+		return nbd_fail(r, EINVAL, "usage: nat-check NET");
+	n = nbd_net_find(r->d, r->argv[1]);
+	if (!n)
+		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
+	if (n->cfg.nat != NB_NETCFG_NAT_KERNEL)
+		return nbd_fail(r, EINVAL, "network '%s' does not use kernel NAT", r->argv[1]);
+#ifdef NBD_HAVE_NFT
+	{
+		const struct nb_netcfg *c = &n->cfg;
+		int err = nat_nft_check(c->name, c->subnet, c->host_port, c->uplink);
+
+		if (!err) {
+			fprintf(r->out, "nftables NAT of %s: intact\n", c->name);
+			return 0;
+		}
+		err = nat_nft_apply(c->name, c->subnet, c->host_port, c->uplink);
+		if (err)
+			return nbd_fail(r, err, "restoring nftables NAT of %s: %s", c->name,
+					strerror(-err));
+		fprintf(r->out, "nftables NAT of %s: restored\n", c->name);
+		return 0;
+	}
+#else
+	return nbd_fail(r, EOPNOTSUPP, "kernel NAT is not available in this build");
+#endif
+}
+
 /* mode-ctl NET CMD [ARGS]: a command of the network's mode (route-add, nat-show, ...), run on
  * the network's worker. */
 static int
@@ -1059,6 +1093,7 @@ static const struct {
 	{ "stats", nbd_cmd_stats },
 	{ "vif-list", nbd_cmd_vif_list },
 	{ "mode-ctl", nbd_cmd_mode_ctl },
+	{ "nat-check", nbd_cmd_nat_check },
 	{ "dhcp-host", nbd_cmd_dhcp_host },
 	{ "ping", nbd_cmd_ping },
 };
