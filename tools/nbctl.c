@@ -55,7 +55,8 @@ usage(FILE *f)
 		"  net-destroy NAME | net-list | fdb-show NET | stats [PORT] | vif-list",
 		"  port-attach NET PORT [--ip ADDRS] [--role vif|host|uplink] | port-detach PORT",
 		"  route-add NET PREFIX via NEXTHOP | route-del NET PREFIX | route-show NET",
-		"  neigh-show NET | nat-show NET",
+		"  neigh-show NET | nat-show NET | nat-check NET",
+		"  capture PORT -w FILE [-c N] [--seconds S]",
 		"domains and vifs (toolstack):",
 		"  create CONFIGFILE | list | destroy DOMAIN",
 		"  network-attach DOMAIN VIFSPEC | network-detach DOMAIN DEVID|MAC",
@@ -759,6 +760,105 @@ cmd_list(int argc, char **argv)
 	return 0;
 }
 
+static volatile sig_atomic_t capture_stop;
+
+static void
+on_capture_signal(int sig)
+{
+	(void)sig;
+	capture_stop = 1;
+}
+
+/* capture PORT -w FILE [-c N] [--seconds S]: netbackd copies the port's frames (both
+ * directions) into FILE; we wait for N frames, S seconds or Ctrl-C. */
+static int
+cmd_capture(int argc, char **argv)
+{
+	const char *file = NULL, *count = "0";
+	char abs[PATH_MAX], dir[PATH_MAX], *id, *msg, *body;
+	double seconds = 0;
+	uint64_t start = now_ms();
+	int err, i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	for (i = 2; i < argc; i++) {
+		if (i + 1 >= argc) {
+			usage(stderr);
+			return 2;
+		}
+		if (!strcmp(argv[i], "-w"))
+			file = argv[++i];
+		else if (!strcmp(argv[i], "-c"))
+			count = argv[++i];
+		else if (!strcmp(argv[i], "--seconds"))
+			seconds = atof(argv[++i]);
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!file) {
+		fprintf(stderr, "nbctl: capture needs -w FILE\n");
+		return 2;
+	}
+	/* netbackd opens the file itself: give it an absolute path. */
+	snprintf(dir, sizeof(dir), "%s", file);
+	if (strrchr(dir, '/'))
+		*strrchr(dir, '/') = '\0';
+	else
+		strcpy(dir, ".");
+	if (!realpath(dir, abs) || strlen(abs) + strlen(file) + 2 > sizeof(abs)) {
+		fprintf(stderr, "nbctl: capture: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	strcat(abs, "/");
+	strcat(abs, strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
+	{
+		char *a[] = { "capture-start", argv[1], abs, (char *)count };
+
+		err = nb_ctl_request(rundir, 4, a, &id, &msg);
+	}
+	if (err) {
+		fprintf(stderr, "nbctl: capture: %s\n", msg ? msg : strerror(-err));
+		free(msg);
+		return 1;
+	}
+	id[strcspn(id, "\n")] = '\0';
+	signal(SIGINT, on_capture_signal);
+	signal(SIGTERM, on_capture_signal);
+	for (;;) {
+		unsigned long long written = 0, lost = 0;
+		int done = 0;
+		bool timeout = seconds > 0 && now_ms() - start >= (uint64_t)(seconds * 1000);
+		char *a[] = { capture_stop || timeout ? "capture-stop" : "capture-status", id };
+
+		err = nb_ctl_request(rundir, 2, a, &body, &msg);
+		if (err) {
+			fprintf(stderr, "nbctl: capture: %s\n", msg ? msg : strerror(-err));
+			free(msg);
+			free(id);
+			return 1;
+		}
+		sscanf(body, "%llu %llu %d", &written, &lost, &done);
+		free(body);
+		if (capture_stop || timeout || done) {
+			if (done && !capture_stop && !timeout) {
+				char *s[] = { "capture-stop", id };
+
+				if (!nb_ctl_request(rundir, 2, s, &body, &msg))
+					free(body);
+			}
+			printf("%llu frames captured into %s (%llu lost)\n", written, abs, lost);
+			free(id);
+			return 0;
+		}
+		usleep(100000);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -772,6 +872,7 @@ main(int argc, char **argv)
 		{ "network-attach", cmd_network_attach },
 		{ "network-detach", cmd_network_detach },
 		{ "network-list", cmd_network_list },
+		{ "capture", cmd_capture },
 	};
 	const char *env = getenv("NETBACK_RUNDIR");
 	int i = 1;

@@ -17,6 +17,7 @@
 #include "tools/ctl/netcfg.h"
 #include "vswitch/evloop.h"
 #include "vswitch/bridge.h"
+#include "vswitch/capture.h"
 #include "vswitch/netlink.h"
 #include "vswitch/port-tap.h"
 #include "vswitch/switch.h"
@@ -91,8 +92,19 @@ struct nbd_net {
 	} hosts[NBD_DHCP_HOSTS_MAX];
 };
 
+#define NBD_CAPTURES_MAX 16
+
+/* A running `nbctl capture`. */
+struct nbd_capture {
+	unsigned int id; /* 0: slot free */
+	struct port *port;
+	struct vsw_capture *cap;
+};
+
 struct nbd {
 	const char *rundir;
+	struct nbd_capture caps[NBD_CAPTURES_MAX];
+	unsigned int next_cap_id;
 	struct nb_hv *hv;
 	struct vsw_switch *sw;
 	struct nb_backend *be;
@@ -120,6 +132,21 @@ struct nbd_vif {
 };
 
 static struct nbd_net *nbd_net_find(struct nbd *d, const char *name);
+
+/* Stops the captures of 'port' (NULL: all); a port must not be closed while captured. */
+static void
+nbd_capture_forget(struct nbd *d, const struct port *port)
+{
+	for (unsigned int i = 0; i < NBD_CAPTURES_MAX; i++) {
+		struct nbd_capture *c = &d->caps[i];
+
+		if (!c->id || (port && c->port != port))
+			continue;
+		vsw_capture_drain(c->cap);
+		vsw_capture_stop(c->cap);
+		memset(c, 0, sizeof(*c));
+	}
+}
 static void nbd_dhcp_hosts_forget(struct nbd *d, const char *vif);
 
 static bool
@@ -160,6 +187,10 @@ nbd_vif_compat(struct nbd *d, struct nb_vif *vif, struct nbd_vif *v)
 static void
 nbd_vif_free(struct nbd *d, struct nbd_vif *v)
 {
+	if (v->port)
+		nbd_capture_forget(d, v->port);
+	if (v->tap)
+		nbd_capture_forget(d, v->tap);
 	if (v->port) {
 		vsw_net_del_port(d->sw, v->port);
 		port_close(v->port);
@@ -472,6 +503,10 @@ nbd_net_teardown(struct nbd *d, struct nbd_net *n)
 		nat_nft_remove(n->cfg.name);
 #endif
 	n->nft = false;
+	if (n->uplink_port)
+		nbd_capture_forget(d, n->uplink_port);
+	if (n->host_port)
+		nbd_capture_forget(d, n->host_port);
 	if (n->uplink_port) {
 		vsw_net_del_port(d->sw, n->uplink_port);
 		port_close(n->uplink_port);
@@ -1016,6 +1051,79 @@ nbd_cmd_dhcp_host(struct nbd_req *r)
 	return nbd_dhcp_hosts_write(r->d, n);
 }
 
+/* capture-start PORT FILE [MAX]: copies what PORT receives and sends into a pcap file. */
+static int
+nbd_cmd_capture_start(struct nbd_req *r)
+{
+	struct nbd *d = r->d;
+	struct nbd_capture *c = NULL;
+	unsigned long max = 0;
+	struct port *port;
+	int err;
+
+	if (r->argc < 3 || r->argc > 4 || r->argv[2][0] != '/')
+		return nbd_fail(r, EINVAL, "usage: capture-start PORT /ABSOLUTE/FILE [MAX]");
+	port = port_lookup(r->argv[1]);
+	if (!port)
+		return nbd_fail(r, ENOENT, "no port '%s'", r->argv[1]);
+	if (r->argc == 4) {
+		char *end;
+
+		max = strtoul(r->argv[3], &end, 10);
+		if (*end || max > 100000000)
+			return nbd_fail(r, EINVAL, "bad frame count '%s'", r->argv[3]);
+	}
+	for (unsigned int i = 0; i < NBD_CAPTURES_MAX && !c; i++)
+		if (!d->caps[i].id)
+			c = &d->caps[i];
+	if (!c)
+		return nbd_fail(r, EBUSY, "too many captures running");
+	err = vsw_capture_start(d->sw, port, (unsigned int)max, -1, r->argv[2], &c->cap);
+	if (err == -EBUSY)
+		return nbd_fail(r, err, "port '%s' is already being captured", r->argv[1]);
+	if (err)
+		return nbd_fail(r, err, "capturing '%s' into %s: %s", r->argv[1], r->argv[2],
+				strerror(-err));
+	c->port = port;
+	c->id = ++d->next_cap_id;
+	fprintf(r->out, "%u\n", c->id);
+	return 0;
+}
+
+static struct nbd_capture *
+nbd_capture_find(struct nbd_req *r)
+{
+	unsigned long id = r->argc == 2 ? strtoul(r->argv[1], NULL, 10) : 0;
+
+	for (unsigned int i = 0; id && i < NBD_CAPTURES_MAX; i++)
+		if (r->d->caps[i].id == id)
+			return &r->d->caps[i];
+	nbd_fail(r, ENOENT, "no capture '%s'", r->argc == 2 ? r->argv[1] : "");
+	return NULL;
+}
+
+/* capture-status ID / capture-stop ID: "written lost done" */
+static int
+nbd_cmd_capture_status(struct nbd_req *r)
+{
+	struct nbd_capture *c = nbd_capture_find(r);
+	struct vsw_capture_stats st;
+	bool stop = !strcmp(r->argv[0], "capture-stop"), done;
+
+	if (!c)
+		return r->err;
+	vsw_capture_drain(c->cap);
+	done = vsw_capture_done(c->cap);
+	vsw_capture_get_stats(c->cap, &st);
+	fprintf(r->out, "%llu %llu %d\n", (unsigned long long)st.written,
+		(unsigned long long)st.lost, done);
+	if (stop) {
+		vsw_capture_stop(c->cap);
+		memset(c, 0, sizeof(*c));
+	}
+	return 0;
+}
+
 /* nat-check NET: the kernel NAT rules are there and intact, else they are put back. */
 static int
 nbd_cmd_nat_check(struct nbd_req *r)
@@ -1093,6 +1201,9 @@ static const struct {
 	{ "stats", nbd_cmd_stats },
 	{ "vif-list", nbd_cmd_vif_list },
 	{ "mode-ctl", nbd_cmd_mode_ctl },
+	{ "capture-start", nbd_cmd_capture_start },
+	{ "capture-status", nbd_cmd_capture_status },
+	{ "capture-stop", nbd_cmd_capture_status },
 	{ "nat-check", nbd_cmd_nat_check },
 	{ "dhcp-host", nbd_cmd_dhcp_host },
 	{ "ping", nbd_cmd_ping },
@@ -1206,6 +1317,9 @@ nbd_on_timer(void *arg, uint32_t events)
 		/* Spurious wake-up; the work below is idempotent. */
 	}
 	nb_backend_on_timer(d->be);
+	for (unsigned int i = 0; i < NBD_CAPTURES_MAX; i++)
+		if (d->caps[i].id)
+			vsw_capture_drain(d->caps[i].cap);
 	nbd_sync_hotplug(d);
 }
 
@@ -1572,6 +1686,7 @@ main(int argc, char **argv)
 out:
 	/* The backend first: it takes vifs off their workers without touching XenStore
 	 * state, so guests keep their rings for a restarted netbackd. */
+	nbd_capture_forget(&d, NULL);
 	nb_backend_destroy(d.be);
 	while (d.nets) {
 		struct nbd_net *n = d.nets;

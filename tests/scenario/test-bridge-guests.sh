@@ -57,6 +57,16 @@ check "broadcast from guest 1 reaches dom0's host port" wait_for 5 grep -q "who-
 sleep 0.5
 check_eq "broadcast is not sent back to guest 1" 0 "$(grep -c who-has "$CAP/g1")"
 
+# Capture on guest 2's port while guest 1 pings it: both directions land in the pcap file.
+nbctl capture "vif$D2.0" -w "$CAP/vif.pcap" -c 4 --seconds 15 >"$CAP/capture.out" &
+CPID=$!
+sleep 0.5
+in_guest "$G1" ping -c 3 -i 0.2 -W 2 10.77.0.12 >/dev/null
+wait "$CPID"
+check "nbctl capture wrote 4 frames" grep -q "^4 frames captured" "$CAP/capture.out"
+check "the capture holds guest 2's echo requests and replies" sh -c \
+	"tcpdump -n -r '$CAP/vif.pcap' 2>/dev/null | grep -c 'ICMP echo' | grep -qx 4"
+
 # iperf3 guest 1 -> guest 2 over the bridge.
 in_guest "$G2" iperf3 -s -1 -D -p 5201 --logfile "$CAP/iperf-server.log"
 sleep 0.5
