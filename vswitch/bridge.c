@@ -6,6 +6,8 @@
 #include "vswitch/bridge.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,15 @@ struct vsw_bridge {
 	uint64_t now_ns; /* the worker's clock at the last batch (for dumps) */
 	struct vsw_bridge_policy policy;
 	uint8_t roles[PORT_MAX]; /* enum vsw_port_role of each member, by port index */
+	struct bridge_guard *guards[PORT_MAX]; /* a vif's allowed sources, NULL: unrestricted */
+};
+
+/* Anti-spoofing of a vif with ip= (what Xen's vif scripts do with iptables): the IPv4/ARP
+ * and IPv6 sources it may use. A family with no address configured is not restricted. */
+struct bridge_guard {
+	unsigned int n4, n6;
+	uint32_t v4[VSW_PORT_IPS_MAX]; /* network order */
+	uint8_t v6[VSW_PORT_IPS_MAX][16];
 };
 
 /* The plain bridge: every role may join, frames go to any member. */
@@ -73,6 +84,8 @@ bridge_destroy(void *state)
 
 	if (!br)
 		return;
+	for (unsigned int i = 0; i < PORT_MAX; i++)
+		free(br->guards[i]);
 	vsw_mac_table_destroy(br->macs);
 	free(br);
 }
@@ -86,6 +99,21 @@ bridge_port_added(void *state, struct port *port, const struct vsw_port_cfg *cfg
 	    !(br->policy.roles & VSW_BRIDGE_ROLE(cfg->role)))
 		return -EPERM;
 	br->roles[port->index] = (uint8_t)cfg->role;
+	free(br->guards[port->index]);
+	br->guards[port->index] = NULL;
+	if (cfg->role == VSW_PORT_VIF && cfg->n_ips) {
+		struct bridge_guard *g = calloc(1, sizeof(*g));
+
+		if (!g)
+			return -ENOMEM;
+		for (unsigned int i = 0; i < cfg->n_ips; i++) {
+			if (cfg->ips[i].family == AF_INET)
+				memcpy(&g->v4[g->n4++], cfg->ips[i].addr, 4);
+			else if (cfg->ips[i].family == AF_INET6)
+				memcpy(g->v6[g->n6++], cfg->ips[i].addr, 16);
+		}
+		br->guards[port->index] = g;
+	}
 	return 0;
 }
 
@@ -96,6 +124,62 @@ bridge_port_removed(void *state, struct port *port)
 
 	vsw_mac_flush_port(br->macs, port->index);
 	br->roles[port->index] = VSW_PORT_OTHER;
+	free(br->guards[port->index]);
+	br->guards[port->index] = NULL;
+}
+
+static bool
+guard_v4(const struct bridge_guard *g, const uint8_t *a)
+{
+	uint32_t v;
+
+	if (!g->n4)
+		return true;
+	memcpy(&v, a, 4);
+	for (unsigned int i = 0; i < g->n4; i++)
+		if (g->v4[i] == v)
+			return true;
+	return false;
+}
+
+/* Whether a frame from a guarded vif uses a source it may use. Frames too short to carry
+ * the field are left to the receiver (the bridge does not parse them further). */
+static bool
+bridge_src_allowed(const struct bridge_guard *g, const uint8_t *d, uint32_t len)
+{
+	uint32_t l3 = 14;
+	uint16_t type = (uint16_t)(d[12] << 8 | d[13]);
+	static const uint8_t zero4[4];
+
+	if (type == 0x8100 && len >= 18) {
+		type = (uint16_t)(d[16] << 8 | d[17]);
+		l3 = 18;
+	}
+	if (type == 0x0800 && len >= l3 + 20) {
+		const uint8_t *ip = d + l3;
+		uint32_t ihl = (uint32_t)(ip[0] & 0xf) * 4;
+
+		if (guard_v4(g, ip + 12))
+			return true;
+		/* A DHCP client has no address yet: 0.0.0.0, UDP to port 67. */
+		return !memcmp(ip + 12, zero4, 4) && ip[9] == 17 && len >= l3 + ihl + 4 &&
+		       ip[ihl + 2] == 0 && ip[ihl + 3] == 67;
+	}
+	if (type == 0x0806 && len >= l3 + 28)
+		return guard_v4(g, d + l3 + 14) || !memcmp(d + l3 + 14, zero4, 4); /* probes */
+	if (type == 0x86dd && len >= l3 + 40 && g->n6) {
+		const uint8_t *src = d + l3 + 8;
+		static const uint8_t zero16[16];
+
+		/* The unspecified and link-local sources of neighbour discovery are allowed. */
+		if (!memcmp(src, zero16, 16) || (src[0] == 0xfe && (src[1] & 0xc0) == 0x80))
+			return true;
+		for (unsigned int i = 0; i < g->n6; i++)
+			if (!memcmp(g->v6[i], src, 16))
+				return true;
+		return false;
+	}
+	return true;
 }
 
 /* Flooding restricted to guests: a copy for every VIF member but 'in'. Copies come from the
@@ -170,6 +254,11 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 		/* A multicast or zero source is never a real sender (the Linux bridge drops it). */
 		if (!vsw_mac_is_learnable(src)) {
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_RX_BAD_SRC_MAC);
+			continue;
+		}
+		if (br->guards[in->index] &&
+		    !bridge_src_allowed(br->guards[in->index], d, p->len)) {
+			vsw_fwd_drop(fwd, in, p, VSW_CTR_L3_SPOOFED);
 			continue;
 		}
 		vlan = bridge_vlan(d, p->len);

@@ -10,6 +10,7 @@
 #include "vswitch/switch.h"
 
 #include <pthread.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -270,6 +271,64 @@ net_with_ports_cannot_be_destroyed(void **state)
 	assert_int_equal(vsw_net_add_port(f->net, f->ports[0], NULL), -EBUSY);
 }
 
+/* An IPv4/UDP frame from 'src_ip' (host order) to dst port 'dport'. */
+static void
+inject_ipv4(struct fixture *f, int port, const uint8_t *src_mac, uint32_t src_ip, uint16_t dport)
+{
+	struct pkt *p = pkt_alloc(f->pool);
+	uint8_t *d;
+
+	assert_non_null(p);
+	d = pkt_put(p, 60);
+	if (!d) {
+		fail();
+		return;
+	}
+	memset(d, 0, 60);
+	memcpy(d, BCAST, 6);
+	memcpy(d + 6, src_mac, 6);
+	d[12] = 0x08;
+	d[14] = 0x45;
+	d[17] = 46; /* total length */
+	d[22] = 64;
+	d[23] = 17; /* UDP */
+	d[26] = (uint8_t)(src_ip >> 24);
+	d[27] = (uint8_t)(src_ip >> 16);
+	d[28] = (uint8_t)(src_ip >> 8);
+	d[29] = (uint8_t)src_ip;
+	d[36] = (uint8_t)(dport >> 8);
+	d[37] = (uint8_t)dport;
+	assert_int_equal(port_dummy_inject(f->ports[port], p), 0);
+}
+
+static void
+vif_sends_only_from_its_ip(void **state)
+{
+	struct fixture *f = *state;
+	struct vsw_port_cfg cfg = { .role = VSW_PORT_VIF, .n_ips = 1 };
+	unsigned int got[N_PORTS];
+
+	/* p0 becomes a vif with ip=10.0.0.5. */
+	cfg.ips[0].family = AF_INET;
+	cfg.ips[0].prefix = 32;
+	memcpy(cfg.ips[0].addr, (uint8_t[]){ 10, 0, 0, 5 }, 4);
+	assert_int_equal(vsw_net_del_port(f->sw, f->ports[0]), 0);
+	assert_int_equal(vsw_net_add_port(f->net, f->ports[0], &cfg), 0);
+	inject_ipv4(f, 0, MAC_A, 0x0a000005, 9);
+	run(f, got);
+	assert_int_equal(got[1] + got[2], 2);
+	inject_ipv4(f, 0, MAC_A, 0x0a000006, 9); /* someone else's address */
+	run(f, got);
+	assert_int_equal(got[1] + got[2], 0);
+	assert_int_equal(ctr(f->ports[0], VSW_CTR_L3_SPOOFED), 1);
+	inject_ipv4(f, 0, MAC_A, 0, 67); /* DHCP discover before it has an address */
+	run(f, got);
+	assert_int_equal(got[1] + got[2], 2);
+	inject_ipv4(f, 1, MAC_B, 0x0a000006, 9); /* p1 has no ip=: unrestricted */
+	run(f, got);
+	assert_int_equal(got[0] + got[2], 2);
+}
+
 static int
 record_thread(void *arg)
 {
@@ -308,6 +367,7 @@ main(void)
 		T(entries_age_out_with_the_virtual_clock),
 		T(removed_port_is_forgotten),
 		T(net_with_ports_cannot_be_destroyed),
+		T(vif_sends_only_from_its_ip),
 		cmocka_unit_test(threaded_calls_run_on_the_worker),
 	};
 
