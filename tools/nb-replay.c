@@ -21,15 +21,10 @@
 #include "vswitch/port-pcap.h"
 #include "vswitch/switch.h"
 
-/* Route and NAT are linked when their headers exist; -DNB_REPLAY_BASIC_MODES builds without
- * them (a tree where they are still being written). */
-#if !defined(NB_REPLAY_BASIC_MODES) && __has_include("vswitch/mode-route.h")
+#include "vswitch/mode-nat.h"
+#if __has_include("vswitch/mode-route.h")
 #include "vswitch/mode-route.h"
 #define NB_REPLAY_HAVE_ROUTE 1
-#endif
-#if !defined(NB_REPLAY_BASIC_MODES) && __has_include("vswitch/mode-nat.h")
-#include "vswitch/mode-nat.h"
-#define NB_REPLAY_HAVE_NAT 1
 #endif
 
 #include <arpa/inet.h>
@@ -245,10 +240,8 @@ nb_replay_register(void)
 	if (!err)
 		err = vsw_mode_route_register();
 #endif
-#ifdef NB_REPLAY_HAVE_NAT
 	if (!err)
 		err = vsw_mode_nat_register();
-#endif
 	return err;
 }
 

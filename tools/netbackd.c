@@ -23,25 +23,13 @@
 #include "vswitch/switch.h"
 
 /* Modes and ports that arrive in their own modules; the daemon registers what the build has. */
-#if __has_include("vswitch/mode-basic.h")
+#include "nat/nft.h"
 #include "vswitch/mode-basic.h"
-#define NBD_HAVE_BASIC 1
-#endif
+#include "vswitch/mode-nat.h"
+#include "vswitch/port-afpacket.h"
 #if __has_include("vswitch/mode-route.h")
 #include "vswitch/mode-route.h"
 #define NBD_HAVE_ROUTE 1
-#endif
-#if __has_include("vswitch/mode-nat.h")
-#include "vswitch/mode-nat.h"
-#define NBD_HAVE_NATMODE 1
-#endif
-#if __has_include("vswitch/port-afpacket.h")
-#include "vswitch/port-afpacket.h"
-#define NBD_HAVE_AFPACKET 1
-#endif
-#if __has_include("nat/nft.h")
-#include "nat/nft.h"
-#define NBD_HAVE_NFT 1
 #endif
 
 #include <arpa/inet.h>
@@ -477,7 +465,6 @@ nbd_stop_dnsmasq(struct nbd_net *n)
 	n->dnsmasq = 0;
 }
 
-#ifdef NBD_HAVE_NFT
 /* The kernel forwards between the host port and the uplink in kernel NAT mode. */
 static int
 nbd_ip_forward(void)
@@ -491,17 +478,14 @@ nbd_ip_forward(void)
 	close(fd);
 	return err;
 }
-#endif
 
 /* Undoes everything nbd_net_build() did (any part of it). */
 static void
 nbd_net_teardown(struct nbd *d, struct nbd_net *n)
 {
 	nbd_stop_dnsmasq(n);
-#ifdef NBD_HAVE_NFT
 	if (n->nft)
 		nat_nft_remove(n->cfg.name);
-#endif
 	n->nft = false;
 	if (n->uplink_port)
 		nbd_capture_forget(d, n->uplink_port);
@@ -566,30 +550,22 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 
 		if (c->uplink_address[0])
 			nbd_parse_ips(c->uplink_address, &ucfg, bad, sizeof(bad));
-#ifdef NBD_HAVE_AFPACKET
 		snprintf(args, sizeof(args), "ifname=%s", c->uplink);
 		err = vsw_nl_link_set_up(c->uplink, 1);
 		if (!err)
 			err = port_open("af_packet", c->uplink, args, &n->uplink_port);
 		if (!err)
 			err = vsw_net_add_port(n->net, n->uplink_port, &ucfg);
-#else
-		err = -EOPNOTSUPP;
-#endif
 		if (err)
 			return nbd_fail(r, err, "uplink %s: %s", c->uplink, strerror(-err));
 	}
 	if (c->nat == NB_NETCFG_NAT_KERNEL) {
-#ifdef NBD_HAVE_NFT
 		err = nbd_ip_forward();
 		if (!err)
 			err = nat_nft_apply(c->name, c->subnet, c->host_port, c->uplink);
 		if (err)
 			return nbd_fail(r, err, "nftables NAT for %s: %s", c->name, strerror(-err));
 		n->nft = true;
-#else
-		return nbd_fail(r, EOPNOTSUPP, "kernel NAT is not available in this build");
-#endif
 	}
 	if (c->nat != NB_NETCFG_NAT_NONE) {
 		err = nbd_start_dnsmasq(d, n);
@@ -1137,7 +1113,6 @@ nbd_cmd_nat_check(struct nbd_req *r)
 		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
 	if (n->cfg.nat != NB_NETCFG_NAT_KERNEL)
 		return nbd_fail(r, EINVAL, "network '%s' does not use kernel NAT", r->argv[1]);
-#ifdef NBD_HAVE_NFT
 	{
 		const struct nb_netcfg *c = &n->cfg;
 		int err = nat_nft_check(c->name, c->subnet, c->host_port, c->uplink);
@@ -1153,9 +1128,6 @@ nbd_cmd_nat_check(struct nbd_req *r)
 		fprintf(r->out, "nftables NAT of %s: restored\n", c->name);
 		return 0;
 	}
-#else
-	return nbd_fail(r, EOPNOTSUPP, "kernel NAT is not available in this build");
-#endif
 }
 
 /* mode-ctl NET CMD [ARGS]: a command of the network's mode (route-add, nat-show, ...), run on
@@ -1586,24 +1558,18 @@ main(int argc, char **argv)
 		goto out;
 	}
 	err = port_tap_register();
-#ifdef NBD_HAVE_AFPACKET
 	if (!err)
 		err = port_afpacket_register();
-#endif
-#ifdef NBD_HAVE_BASIC
 	if (!err)
 		err = vsw_mode_hostonly_register();
 	if (!err)
 		err = vsw_mode_isolated_register();
-#endif
 #ifdef NBD_HAVE_ROUTE
 	if (!err)
 		err = vsw_mode_route_register();
 #endif
-#ifdef NBD_HAVE_NATMODE
 	if (!err)
 		err = vsw_mode_nat_register();
-#endif
 	if (err && err != -EEXIST) {
 		fprintf(stderr, "netbackd: registering ports and modes: %s\n", strerror(-err));
 		goto out;

@@ -146,7 +146,7 @@ def main():
     # hosts behind one port) is dropped and counted.
     write_case(HERE, "reflection", "bridge", PORTS3, [
         Step(0.0, "vif1", arp_req(MAC_A, "10.0.0.1", "10.0.0.9"), "flood"),
-        Step(1.0, "vif1", udp(MAC_C, MAC_A, "10.0.0.3", "10.0.0.1"), "fwd_reflect"),
+        Step(1.0, "vif1", udp(MAC_C, MAC_A, "10.0.0.1", "10.0.0.9"), "fwd_reflect"),
         Step(2.0, "vif2", udp(MAC_B, MAC_A, "10.0.0.2", "10.0.0.1"), "fwd", ["vif1"]),
     ])
     # Aging with the virtual clock (aging=300 s): A is learned at t=0, used at t=10, and at
