@@ -22,10 +22,7 @@
 #include "vswitch/switch.h"
 
 #include "vswitch/mode-nat.h"
-#if __has_include("vswitch/mode-route.h")
 #include "vswitch/mode-route.h"
-#define NB_REPLAY_HAVE_ROUTE 1
-#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -236,10 +233,8 @@ nb_replay_register(void)
 		err = vsw_mode_hostonly_register();
 	if (!err)
 		err = vsw_mode_isolated_register();
-#ifdef NB_REPLAY_HAVE_ROUTE
 	if (!err)
 		err = vsw_mode_route_register();
-#endif
 	if (!err)
 		err = vsw_mode_nat_register();
 	return err;

@@ -27,10 +27,7 @@
 #include "vswitch/mode-basic.h"
 #include "vswitch/mode-nat.h"
 #include "vswitch/port-afpacket.h"
-#if __has_include("vswitch/mode-route.h")
 #include "vswitch/mode-route.h"
-#define NBD_HAVE_ROUTE 1
-#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1564,10 +1561,8 @@ main(int argc, char **argv)
 		err = vsw_mode_hostonly_register();
 	if (!err)
 		err = vsw_mode_isolated_register();
-#ifdef NBD_HAVE_ROUTE
 	if (!err)
 		err = vsw_mode_route_register();
-#endif
 	if (!err)
 		err = vsw_mode_nat_register();
 	if (err && err != -EEXIST) {
