@@ -67,9 +67,10 @@ struct nat_sess {
 
 struct nat_ct {
 	uint32_t ext_addr, int_net, int_mask; /* host order */
-	uint16_t port_min, port_max;
-	uint32_t n_ports;
-	uint64_t to_ns[S_CLOSING + 1]; /* timeout per state */
+	uint16_t port_min, port_max;	      /* TCP and UDP external ports (configured) */
+	uint32_t pmin[NAT_PROTO_N];	      /* first external port/identifier, per protocol */
+	uint32_t n_ports[NAT_PROTO_N];	      /* how many, per protocol */
+	uint64_t to_ns[S_CLOSING + 1];	      /* timeout per state */
 	uint32_t max;
 	uint32_t mask; /* hash buckets - 1 */
 	struct nat_map *maps;
@@ -213,9 +214,9 @@ map_find(const struct nat_ct *ct, unsigned int proto, uint32_t addr, uint16_t po
 static uint32_t
 map_by_ext(const struct nat_ct *ct, unsigned int proto, uint16_t port)
 {
-	if (port < ct->port_min || port > ct->port_max)
+	if (port < ct->pmin[proto] || port >= ct->pmin[proto] + ct->n_ports[proto])
 		return NIL;
-	return ct->ext_map[proto][port - ct->port_min];
+	return ct->ext_map[proto][port - ct->pmin[proto]];
 }
 
 static uint32_t
@@ -280,7 +281,7 @@ map_free(struct nat_ct *ct, uint32_t mi)
 	while (*pp != mi)
 		pp = &ct->maps[*pp].next;
 	*pp = m->next;
-	ct->ext_map[m->proto][m->ext_port - ct->port_min] = NIL;
+	ct->ext_map[m->proto][m->ext_port - ct->pmin[m->proto]] = NIL;
 	ct->free_ports[m->proto]++;
 	m->next = ct->map_free;
 	ct->map_free = mi;
@@ -332,16 +333,18 @@ port_pick(struct nat_ct *ct, unsigned int proto, uint16_t want, uint16_t *port)
 
 	if (ct->free_ports[proto] == 0)
 		return -ENOSPC;
-	if (want >= ct->port_min && want <= ct->port_max && slots[want - ct->port_min] == NIL) {
+	uint32_t lo = ct->pmin[proto], n_ports = ct->n_ports[proto];
+
+	if (want >= lo && want < lo + n_ports && slots[want - lo] == NIL) {
 		*port = want;
 		return 0;
 	}
-	for (uint32_t n = 0; n < ct->n_ports; n++) {
-		uint32_t off = (ct->cursor[proto] + n) % ct->n_ports;
+	for (uint32_t n = 0; n < n_ports; n++) {
+		uint32_t off = (ct->cursor[proto] + n) % n_ports;
 
 		if (slots[off] == NIL) {
-			ct->cursor[proto] = (off + 1) % ct->n_ports;
-			*port = (uint16_t)(ct->port_min + off);
+			ct->cursor[proto] = (off + 1) % n_ports;
+			*port = (uint16_t)(lo + off);
 			return 0;
 		}
 	}
@@ -395,7 +398,7 @@ sess_get(struct nat_ct *ct, unsigned int proto, uint32_t int_addr, uint16_t int_
 		b = map_hash(ct, proto, int_addr, int_port);
 		m->next = ct->map_bucket[b];
 		ct->map_bucket[b] = mi;
-		ct->ext_map[proto][port - ct->port_min] = mi;
+		ct->ext_map[proto][port - ct->pmin[proto]] = mi;
 		ct->free_ports[proto]--;
 		ct->st.n_mappings++;
 	}
@@ -894,7 +897,13 @@ nat_ct_create(const struct nat_ct_cfg *cfg, struct nat_ct **ctp)
 		return -EINVAL;
 	}
 	ct->to_ns[S_CLOSING] = ct->to_ns[S_SYN_SENT];
-	ct->n_ports = (uint32_t)ct->port_max - ct->port_min + 1;
+	/* TCP and UDP use the configured range; ICMP identifiers are not ports and keep the
+	 * whole 16-bit space, as Linux's NAT does, so an identifier is kept whenever free. */
+	for (int p = 0; p < NAT_PROTO_N; p++) {
+		ct->pmin[p] = p == NAT_PROTO_ICMP ? 0 : ct->port_min;
+		ct->n_ports[p] =
+			p == NAT_PROTO_ICMP ? 65536u : (uint32_t)ct->port_max - ct->port_min + 1;
+	}
 	while (buckets < ct->max)
 		buckets <<= 1;
 	ct->mask = buckets - 1;
@@ -903,10 +912,10 @@ nat_ct_create(const struct nat_ct_cfg *cfg, struct nat_ct **ctp)
 	ct->map_bucket = malloc(buckets * sizeof(uint32_t));
 	ct->sess_bucket = malloc(buckets * sizeof(uint32_t));
 	for (int p = 0; p < NAT_PROTO_N; p++) {
-		ct->ext_map[p] = malloc(ct->n_ports * sizeof(uint32_t));
+		ct->ext_map[p] = malloc(ct->n_ports[p] * sizeof(uint32_t));
 		if (ct->ext_map[p])
-			memset(ct->ext_map[p], 0xff, ct->n_ports * sizeof(uint32_t));
-		ct->free_ports[p] = ct->n_ports;
+			memset(ct->ext_map[p], 0xff, ct->n_ports[p] * sizeof(uint32_t));
+		ct->free_ports[p] = ct->n_ports[p];
 	}
 	if (!ct->maps || !ct->sess || !ct->map_bucket || !ct->sess_bucket || !ct->ext_map[0] ||
 	    !ct->ext_map[1] || !ct->ext_map[2]) {

@@ -223,13 +223,13 @@ def icmp_echo_case():
                                    ICMP(type=0, id=0x1234, seq=1) / Raw(b"ping")),
              [("vif1", eth_ip(MAC_H, MAC_A, IP(src=REM, dst=IP_A, id=9, ttl=63) /
                               ICMP(type=0, id=0x1234, seq=1) / Raw(b"ping")))]),
-        # An identifier below the port range is mapped to the first free one (1024).
+        # An identifier is not a port: one below the port range is kept (as Linux does).
         Step(3.0, "vif1", eth_ip(MAC_A, MAC_H, IP(src=IP_A, dst=REM, id=2) /
                                  ICMP(type=8, id=7, seq=1)),
              [("uplink", out_frame(IP(src=EXT, dst=REM, id=2, ttl=63) /
-                                   ICMP(type=8, id=1024, seq=1)))]),
+                                   ICMP(type=8, id=7, seq=1)))]),
         Step(4.0, "uplink", eth_ip(MAC_GW, MAC_UP, IP(src=REM, dst=EXT, id=3) /
-                                   ICMP(type=0, id=1024, seq=1)),
+                                   ICMP(type=0, id=7, seq=1)),
              [("vif1", eth_ip(MAC_H, MAC_A, IP(src=REM, dst=IP_A, id=3, ttl=63) /
                               ICMP(type=0, id=7, seq=1)))]),
         # Pings from outside to the NAT address open nothing.
