@@ -108,13 +108,8 @@ nb_vif_unmap_rings(struct nb_vif *vif)
 	struct nb_hv *hv = vif->be->cfg.hv;
 	struct nb_queue *q = &vif->q;
 
-	/* Packets still queued for the guest are dropped with the rings. */
-	while (q->bl_head != q->bl_tail) {
-		pkt_free(q->backlog[q->bl_head % NB_RX_BACKLOG_PKTS]);
-		q->bl_head++;
-		NB_STAT_INC(vif, rx_drop_disconnected, 1);
-	}
-	q->bl_bytes = 0;
+	/* The backlog was emptied on the worker that owns its packets (nb_vif_dp_stop or
+	 * nb_vif_drop_backlog): a packet is only ever freed by its pool's worker. */
 	nb_hv_evtchn_close(q->evtchn);
 	q->evtchn = NULL;
 	q->tx_port = q->rx_port = -1;
@@ -481,7 +476,21 @@ nb_vif_dp_start(struct nb_vif *vif)
 }
 
 void
+nb_vif_drop_backlog(struct nb_vif *vif)
+{
+	struct nb_queue *q = &vif->q;
+
+	while (q->bl_head != q->bl_tail) {
+		pkt_free(q->backlog[q->bl_head % NB_RX_BACKLOG_PKTS]);
+		q->bl_head++;
+		NB_STAT_INC(vif, rx_drop_disconnected, 1);
+	}
+	q->bl_bytes = 0;
+}
+
+void
 nb_vif_dp_stop(struct nb_vif *vif)
 {
 	vif->dp_active = false;
+	nb_vif_drop_backlog(vif);
 }

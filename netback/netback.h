@@ -142,6 +142,10 @@ int nb_vif_wait_fd(const struct nb_vif *vif);
 void nb_vif_dp_start(struct nb_vif *vif);
 void nb_vif_dp_stop(struct nb_vif *vif);
 
+/* On the owning worker: frees the frames queued for the guest (they belong to that worker's
+ * pool), e.g. before the vif leaves its network. */
+void nb_vif_drop_backlog(struct nb_vif *vif);
+
 /* The "vif" port class: a switch port whose rx is the guest's TX ring and whose tx is the
  * guest's RX ring. Opens a port named after the vif (control thread). */
 struct port;

@@ -225,6 +225,13 @@ nbd_dp_stop(void *arg)
 }
 
 static int
+nbd_vif_drain(void *arg)
+{
+	nb_vif_drop_backlog(arg);
+	return 0;
+}
+
+static int
 nbd_vif_connect(void *arg, struct nb_vif *vif)
 {
 	struct nbd *d = arg;
@@ -736,6 +743,8 @@ nbd_cmd_port_detach(struct nbd_req *r)
 	nbd_dhcp_hosts_forget(r->d, port->name);
 	if (vsw_port_net(r->d->sw, port) == NULL)
 		return 0;
+	if (nb_vif_port_vif(port))
+		vsw_net_call(vsw_port_net(r->d->sw, port), nbd_vif_drain, nb_vif_port_vif(port));
 	return vsw_net_del_port(r->d->sw, port);
 }
 
