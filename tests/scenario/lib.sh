@@ -66,6 +66,12 @@ make_tmpdir() {
 
 cleanup() {
 	local p n d i
+	# Keep the daemons' own words in the test log: they explain failures after the fact.
+	if [ -n "${RUNDIR:-}" ] && [ -d "$RUNDIR" ] && [ "$N_FAILED" -gt 0 ]; then
+		for f in netbackd.log nb-simhv.log hotplug.log; do
+			[ -f "$RUNDIR/$f" ] && { echo "# ---- $f"; tail -n 30 "$RUNDIR/$f" | sed 's/^/# /'; }
+		done
+	fi
 	for ((i = ${#_PIDS[@]} - 1; i >= 0; i--)); do
 		p=${_PIDS[$i]}
 		kill -TERM "$p" 2>/dev/null
