@@ -427,6 +427,7 @@ nbd_start_dnsmasq(struct nbd *d, struct nbd_net *n)
 			 router,
 			 hosts,
 			 "--log-facility=-",
+			 "--user=root", /* its files are in our root-only run directory */
 			 NULL };
 	int fd;
 	pid_t pid;
