@@ -428,7 +428,9 @@ nb_vif_poll_events(struct nb_vif *vif)
 	struct nb_queue *q = &vif->q;
 	int port, n = 0;
 
-	if (!q->evtchn)
+	/* dp_active, not q->evtchn: the control thread closes the handle once the data path
+	 * was stopped here, and this worker must not look at it from then on. */
+	if (!vif->dp_active || !q->evtchn)
 		return;
 	/* Events only wake us; the rings are polled anyway. Unmask at once so none is lost. */
 	while (n < 64 && (port = nb_hv_evtchn_pending(q->evtchn)) >= 0) {
