@@ -11,6 +11,9 @@ N_FAILED=0
 _PIDS=()
 _NETNS=()
 _DIRS=()
+# Every private directory lives under one root per test run, so that directories made in
+# command substitutions (subshells, which cannot add to _DIRS) are removed too.
+_TMPROOT=/tmp/nbtest.$$
 
 ok() { echo "ok - $*"; }
 not_ok() {
@@ -59,8 +62,7 @@ track_netns() { _NETNS+=("$1"); }
 # tmpdir VAR: makes a private directory removed at exit.
 make_tmpdir() {
 	local d
-	d=$(mktemp -d /tmp/nbtest.XXXXXX)
-	_DIRS+=("$d")
+	mkdir -p -m 700 "$_TMPROOT" && d=$(mktemp -d "$_TMPROOT/XXXXXX") || return 1
 	printf '%s\n' "$d"
 }
 
@@ -80,8 +82,17 @@ cleanup() {
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null
 	done
+	# What our daemons started with our temporary directories on its command line (netbackd's
+	# dnsmasq, a hotplug script) is ours too; it outlives them if they die unclean (a crash).
+	for p in $(pgrep -f -- "$_TMPROOT/"); do
+		[ "$p" != $$ ] && kill -TERM "$p" 2>/dev/null
+	done
 	for n in "${_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	for d in "${_DIRS[@]}"; do rm -rf "$d"; done
+	# _KEEP_DIRS=1 cleanup: ends processes and namespaces but keeps the files for later.
+	if [ -z "${_KEEP_DIRS:-}" ]; then
+		for d in "${_DIRS[@]}"; do rm -rf "$d"; done
+		rm -rf "$_TMPROOT"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

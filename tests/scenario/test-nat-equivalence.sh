@@ -42,12 +42,9 @@ run_one() { # KIND
 	sed 's/^/#   /' "$OUT/$kind.txt"
 	# End this back end's processes and namespaces; keep the directories (the captures) for
 	# the comparison, they go at exit.
-	local dirs=("${_DIRS[@]}")
-	_DIRS=()
-	cleanup
+	_KEEP_DIRS=1 cleanup
 	_PIDS=()
 	_NETNS=()
-	_DIRS=("${dirs[@]}")
 }
 
 run_one kernel
