@@ -595,6 +595,32 @@ route_send(struct vsw_route *r, struct route_port *in, struct route_port *out, i
 
 /* Counts 'why' on the ingress port, then answers 'p' (whose IPv4 packet is at offset 14
  * and was validated) with an ICMP error if the rules and the rate limit allow. */
+/* The rate limit shared by ICMPv4 and ICMPv6 errors; frees the packet when it says no. */
+static bool
+route_icmp_allowed(struct vsw_route *r, struct route_port *in, struct pkt *p)
+{
+	if (fib_icmp_rl_allow(&r->rl, r->now_ns))
+		return true;
+	port_count_ctr(in->port, VSW_CTR_L3_ICMP_RATELIMITED, 1);
+	pkt_free(p);
+	return false;
+}
+
+/* Sends the error that fib_icmp*_error() wrote in place ('n' bytes or -errno) back to 'peer'. */
+static void
+route_icmp_send(struct vsw_route *r, struct route_port *in, struct pkt *p, const uint8_t *peer,
+		int n, uint16_t ethertype)
+{
+	if (n < 0 || route_set_len(p, VSW_L3_ETH_HLEN + (uint32_t)n)) {
+		pkt_free(p);
+		return;
+	}
+	vsw_l3_eth_build(pkt_data(p), peer, r->mac, ethertype);
+	route_reset_meta(p);
+	port_count_ctr(in->port, VSW_CTR_L3_ICMP_SENT, 1);
+	vsw_fwd_output(r->fwd, in->port, p);
+}
+
 static void
 route_icmp4_error(struct vsw_route *r, struct route_port *in, struct pkt *p, enum vsw_counter why,
 		  uint8_t type, uint8_t code, uint16_t mtu)
@@ -609,22 +635,12 @@ route_icmp4_error(struct vsw_route *r, struct route_port *in, struct pkt *p, enu
 		pkt_free(p);
 		return;
 	}
-	if (!fib_icmp_rl_allow(&r->rl, r->now_ns)) {
-		port_count_ctr(in->port, VSW_CTR_L3_ICMP_RATELIMITED, 1);
-		pkt_free(p);
+	if (!route_icmp_allowed(r, in, p))
 		return;
-	}
 	memcpy(peer, d + 6, 6);
 	n = fib_icmp4_error(d + VSW_L3_ETH_HLEN, room, route_src4(r, in), d + VSW_L3_ETH_HLEN,
 			    p->len - VSW_L3_ETH_HLEN, type, code, mtu);
-	if (n < 0 || route_set_len(p, VSW_L3_ETH_HLEN + (uint32_t)n)) {
-		pkt_free(p);
-		return;
-	}
-	vsw_l3_eth_build(pkt_data(p), peer, r->mac, VSW_L3_ETH_IP4);
-	route_reset_meta(p);
-	port_count_ctr(in->port, VSW_CTR_L3_ICMP_SENT, 1);
-	vsw_fwd_output(r->fwd, in->port, p);
+	route_icmp_send(r, in, p, peer, n, VSW_L3_ETH_IP4);
 }
 
 static void
@@ -641,22 +657,12 @@ route_icmp6_error(struct vsw_route *r, struct route_port *in, struct pkt *p, enu
 		pkt_free(p);
 		return;
 	}
-	if (!fib_icmp_rl_allow(&r->rl, r->now_ns)) {
-		port_count_ctr(in->port, VSW_CTR_L3_ICMP_RATELIMITED, 1);
-		pkt_free(p);
+	if (!route_icmp_allowed(r, in, p))
 		return;
-	}
 	memcpy(peer, d + 6, 6);
 	n = fib_icmp6_error(d + VSW_L3_ETH_HLEN, room, route_src6(r, in), d + VSW_L3_ETH_HLEN,
 			    p->len - VSW_L3_ETH_HLEN, type, code, param);
-	if (n < 0 || route_set_len(p, VSW_L3_ETH_HLEN + (uint32_t)n)) {
-		pkt_free(p);
-		return;
-	}
-	vsw_l3_eth_build(pkt_data(p), peer, r->mac, VSW_L3_ETH_IP6);
-	route_reset_meta(p);
-	port_count_ctr(in->port, VSW_CTR_L3_ICMP_SENT, 1);
-	vsw_fwd_output(r->fwd, in->port, p);
+	route_icmp_send(r, in, p, peer, n, VSW_L3_ETH_IP6);
 }
 
 /* ---- ARP and ND ---------------------------------------------------------------------- */
