@@ -131,9 +131,19 @@ nb_port_poll(struct port *port)
 	nb_vif_guest_rx_flush(vif);
 }
 
+static void
+nb_port_destruct(struct port *port)
+{
+	struct nb_vif *vif = nb_port_vif(port);
+
+	if (vif && vif->port == port)
+		vif->port = NULL;
+}
+
 static const struct port_class nb_vif_port_class = {
 	.type = "vif",
 	.port_size = sizeof(struct nb_vif_port),
+	.destruct = nb_port_destruct,
 	.rx_burst = nb_port_rx_burst,
 	.tx_burst = nb_port_tx_burst,
 	.get_stats = nb_port_get_stats,
@@ -165,6 +175,7 @@ nb_vif_port_open(struct nb_vif *vif, struct port **portp)
 	if (err)
 		return err;
 	((struct nb_vif_port *)port)->vif = vif;
+	vif->port = port;
 	*portp = port;
 	return 0;
 }

@@ -129,7 +129,7 @@ enum nb_tx_verdict nb_tx_check_prod(const struct netif_tx_back_ring *ring, RING_
 
 struct nb_vif_astats {
 	_Atomic uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, tx_errors, tx_drop_nobuf,
-		tx_grant_errors, tx_mcast_refused, tx_csum_fixed, rx_drop_backlog,
+		tx_grant_errors, tx_mcast_refused, tx_gso, rx_gso, rx_drop_backlog,
 		rx_drop_disconnected, rx_drop_too_big, rx_grant_errors, notifies, events;
 	_Atomic uint64_t tx_verdicts[NB_TX_N_VERDICTS];
 };
@@ -167,7 +167,9 @@ struct nb_queue {
 	struct {
 		uint16_t id, offset, flags;
 		int16_t status;
-		uint16_t seg; /* index in rx_segs, or UINT16_MAX */
+		uint16_t seg;	   /* index in rx_segs, or UINT16_MAX for an extra slot */
+		uint16_t gso_size; /* extra slot: the GSO extra to write */
+		uint8_t gso_type;
 	} rx_rsps[NB_RX_BATCH * NB_RX_SLOTS_MAX];
 	struct pkt *rx_done[NB_RX_BATCH];
 };
@@ -211,7 +213,8 @@ struct nb_vif {
 	bool disable_reported;
 	char error[256]; /* last error reported to XenStore */
 
-	void *user; /* the daemon's (its switch port) */
+	void *user;	   /* the daemon's (its switch port) */
+	struct port *port; /* the "vif" port opened for it, or NULL */
 	struct nb_queue q;
 	struct nb_vif_astats stats;
 };

@@ -9,6 +9,7 @@
 #include "netback/nb-private.h"
 #include "vswitch/csum.h"
 #include "vswitch/pkt.h"
+#include "vswitch/port.h"
 
 #include <errno.h>
 #include <string.h>
@@ -34,7 +35,8 @@ nb_vif_get_stats(const struct nb_vif *vif, struct nb_vif_stats *st)
 	st->tx_drop_nobuf = nb_stat_get(&a->tx_drop_nobuf);
 	st->tx_grant_errors = nb_stat_get(&a->tx_grant_errors);
 	st->tx_mcast_refused = nb_stat_get(&a->tx_mcast_refused);
-	st->tx_csum_fixed = nb_stat_get(&a->tx_csum_fixed);
+	st->tx_gso = nb_stat_get(&a->tx_gso);
+	st->rx_gso = nb_stat_get(&a->rx_gso);
 	st->rx_drop_backlog = nb_stat_get(&a->rx_drop_backlog);
 	st->rx_drop_disconnected = nb_stat_get(&a->rx_drop_disconnected);
 	st->rx_drop_too_big = nb_stat_get(&a->rx_drop_too_big);
@@ -249,6 +251,9 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 			p->gso_type = tp->gso_type == XEN_NETIF_GSO_TYPE_TCPV4 ? PKT_GSO_TCPV4
 									       : PKT_GSO_TCPV6;
 			p->gso_size = tp->gso_size;
+			/* The segments' checksums are computed from scratch, so a GSO frame is
+			 * partial whatever its flags say (Linux recomputes the pseudo-header). */
+			p->flags |= PKT_F_CSUM_BLANK;
 		}
 		q->tx_bufs[n_pkts++] = p;
 		cons += tp->n_consumed;
@@ -270,11 +275,6 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 			if (q->tx_segs[s++].status != GNTST_okay)
 				ok = false;
 		}
-		if (ok && (p->flags & PKT_F_CSUM_BLANK) && p->gso_type == PKT_GSO_NONE) {
-			/* Destinations here cannot take partial checksums: complete it now. */
-			if (vsw_csum_complete(p) == 0)
-				NB_STAT_INC(vif, tx_csum_fixed, 1);
-		}
 		nb_tx_respond_pkt(&vif->q, tp, ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
 		responded = true;
 		if (!ok) {
@@ -284,6 +284,10 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 		}
 		NB_STAT_INC(vif, tx_packets, 1);
 		NB_STAT_INC(vif, tx_bytes, p->len);
+		if (p->gso_type != PKT_GSO_NONE)
+			NB_STAT_INC(vif, tx_gso, 1);
+		/* Partial checksums and GSO stay as they are: the switch completes or segments
+		 * them only for destinations that cannot take them (port.offloads). */
 		pkts[n_out++] = p;
 	}
 	if (responded)
@@ -291,11 +295,22 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 	return n_out;
 }
 
-/* Slots the guest must have posted to take 'p'. */
+/* Slots the guest must have posted to take 'p': its data, and one for a GSO extra. */
 static inline uint32_t
 nb_rx_slots_needed(const struct pkt *p)
 {
-	return (p->len + NB_XEN_PAGE_SIZE - 1) / NB_XEN_PAGE_SIZE;
+	return (p->len + NB_XEN_PAGE_SIZE - 1) / NB_XEN_PAGE_SIZE + (p->gso_type != PKT_GSO_NONE);
+}
+
+/* NETRXF_* of a packet's first slot, from its checksum state (fact sheet §4.2). */
+static inline uint16_t
+nb_rx_csum_flags(const struct pkt *p)
+{
+	if (p->flags & PKT_F_CSUM_BLANK)
+		return NETRXF_csum_blank | NETRXF_data_validated;
+	if (p->flags & PKT_F_DATA_VALIDATED)
+		return NETRXF_data_validated;
+	return 0;
 }
 
 void
@@ -318,6 +333,7 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 	while (q->bl_head != q->bl_tail && n_pkts < NB_RX_BATCH) {
 		struct pkt *p = q->backlog[q->bl_head % NB_RX_BACKLOG_PKTS];
 		uint32_t need = nb_rx_slots_needed(p), off = 0, k;
+		bool gso = p->gso_type != PKT_GSO_NONE;
 
 		if (prod - cons < need) {
 			q->rx_req_needed = need;
@@ -327,9 +343,21 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 			struct netif_rx_request req;
 			uint32_t chunk = p->len - off;
 
+			RING_COPY_REQUEST(&q->rx, cons + k, &req);
+			q->rx_rsps[n_rsps].id = req.id;
+			if (gso && k == 1) {
+				/* The GSO extra goes right after the first data slot; it takes
+				 * a request of its own but no data. */
+				q->rx_rsps[n_rsps].seg = UINT16_MAX;
+				q->rx_rsps[n_rsps].gso_type = p->gso_type == PKT_GSO_TCPV4
+								      ? XEN_NETIF_GSO_TYPE_TCPV4
+								      : XEN_NETIF_GSO_TYPE_TCPV6;
+				q->rx_rsps[n_rsps].gso_size = p->gso_size;
+				n_rsps++;
+				continue;
+			}
 			if (chunk > NB_XEN_PAGE_SIZE)
 				chunk = NB_XEN_PAGE_SIZE;
-			RING_COPY_REQUEST(&q->rx, cons + k, &req);
 			q->rx_segs[n_segs].source.virt = pkt_data(p) + off;
 			q->rx_segs[n_segs].dest.foreign.ref = req.gref;
 			q->rx_segs[n_segs].dest.foreign.offset = 0;
@@ -337,13 +365,11 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 			q->rx_segs[n_segs].len = (uint16_t)chunk;
 			q->rx_segs[n_segs].flags = GNTCOPY_dest_gref;
 			q->rx_segs[n_segs].status = GNTST_general_error;
-			q->rx_rsps[n_rsps].id = req.id;
 			q->rx_rsps[n_rsps].offset = 0;
-			q->rx_rsps[n_rsps].flags = k + 1 < need ? NETRXF_more_data : 0;
-			/* A frame sent with a partial checksum has been completed in software on
-			 * the way in, so it is valid data for the guest's stack. */
-			if (k == 0 && (p->flags & (PKT_F_DATA_VALIDATED | PKT_F_CSUM_BLANK)))
-				q->rx_rsps[n_rsps].flags |= NETRXF_data_validated;
+			q->rx_rsps[n_rsps].flags = off + chunk < p->len ? NETRXF_more_data : 0;
+			if (k == 0)
+				q->rx_rsps[n_rsps].flags |=
+					nb_rx_csum_flags(p) | (gso ? NETRXF_extra_info : 0);
 			q->rx_rsps[n_rsps].status = (int16_t)chunk;
 			q->rx_rsps[n_rsps].seg = (uint16_t)n_segs;
 			n_segs++;
@@ -366,6 +392,17 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 		struct netif_rx_response *rsp = RING_GET_RESPONSE(&q->rx, q->rx.rsp_prod_pvt);
 		int16_t status = q->rx_rsps[i].status;
 
+		if (q->rx_rsps[i].seg == UINT16_MAX) {
+			struct netif_extra_info ex;
+
+			memset(&ex, 0, sizeof(ex));
+			ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
+			ex.u.gso.size = q->rx_rsps[i].gso_size;
+			ex.u.gso.type = q->rx_rsps[i].gso_type;
+			memcpy(rsp, &ex, sizeof(ex));
+			q->rx.rsp_prod_pvt++;
+			continue;
+		}
 		if (q->rx_segs[q->rx_rsps[i].seg].status != GNTST_okay) {
 			status = NETIF_RSP_ERROR;
 			NB_STAT_INC(vif, rx_grant_errors, 1);
@@ -379,6 +416,8 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 	for (i = 0; i < n_pkts; i++) {
 		NB_STAT_INC(vif, rx_packets, 1);
 		NB_STAT_INC(vif, rx_bytes, q->rx_done[i]->len);
+		if (q->rx_done[i]->gso_type != PKT_GSO_NONE)
+			NB_STAT_INC(vif, rx_gso, 1);
 	}
 	pkt_free_bulk(q->rx_done, n_pkts);
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->rx, notify);
@@ -386,6 +425,34 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 		nb_hv_evtchn_notify(q->evtchn, (uint32_t)q->rx_port);
 		NB_STAT_INC(vif, notifies, 1);
 	}
+}
+
+/*
+ * Puts 'p' in the form the guest negotiated: a partial checksum gets the pseudo-header sum
+ * the frontend's stack expects (or is completed if the guest cannot take it), a GSO frame
+ * goes only to a guest with that GSO type. Returns false if 'p' cannot be delivered.
+ */
+static bool
+nb_rx_prepare(const struct nb_vif *vif, struct pkt *p)
+{
+	struct vsw_l4 l4;
+
+	if (p->gso_type != PKT_GSO_NONE) {
+		bool ok = vif->fe.sg &&
+			  (p->gso_type == PKT_GSO_TCPV4 ? vif->fe.gso_tcpv4 : vif->fe.gso_tcpv6);
+
+		return ok && vsw_csum_prepare_partial(pkt_data(p), p->len, &l4) == 0 &&
+		       p->gso_size != 0;
+	}
+	if (!(p->flags & PKT_F_CSUM_BLANK))
+		return true;
+	if (vsw_csum_prepare_partial(pkt_data(p), p->len, &l4) != 0) {
+		p->flags &= (uint16_t)~PKT_F_CSUM_BLANK; /* nothing the guest could fill in */
+		return true;
+	}
+	if (!(l4.ipv6 ? vif->fe.csum_ipv6 : vif->fe.csum_ipv4))
+		vsw_csum_complete(p);
+	return true;
 }
 
 void
@@ -402,7 +469,8 @@ nb_vif_guest_rx(struct nb_vif *vif, struct pkt **pkts, unsigned int n)
 			pkt_free(p);
 			continue;
 		}
-		if (nb_rx_slots_needed(p) > (vif->fe.sg ? NB_RX_SLOTS_MAX : 1u) || p->len == 0) {
+		if (nb_rx_slots_needed(p) > (vif->fe.sg ? NB_RX_SLOTS_MAX : 1u) || p->len == 0 ||
+		    !nb_rx_prepare(vif, p)) {
 			NB_STAT_INC(vif, rx_drop_too_big, 1);
 			pkt_free(p);
 			continue;
@@ -471,10 +539,30 @@ nb_vif_wait_fd(const struct nb_vif *vif)
 	return vif->dp_active && vif->q.evtchn ? nb_hv_evtchn_fd(vif->q.evtchn) : -1;
 }
 
+/* What the switch may hand this guest as it is (port.h PORT_OFF_*), from its features. */
+static unsigned int
+nb_vif_offloads(const struct nb_vif *vif)
+{
+	unsigned int off = 0;
+
+	if (vif->fe.csum_ipv4)
+		off |= PORT_OFF_CSUM4;
+	if (vif->fe.csum_ipv6)
+		off |= PORT_OFF_CSUM6;
+	if (vif->fe.sg && vif->fe.csum_ipv4 && vif->fe.gso_tcpv4)
+		off |= PORT_OFF_TSO4;
+	if (vif->fe.sg && vif->fe.csum_ipv6 && vif->fe.gso_tcpv6)
+		off |= PORT_OFF_TSO6;
+	return off;
+}
+
 void
 nb_vif_dp_start(struct nb_vif *vif)
 {
 	vif->dp_active = vif->q.tx_page != NULL;
+	/* On the owning worker, which is the port's only reader. */
+	if (vif->port)
+		vif->port->offloads = vif->dp_active ? nb_vif_offloads(vif) : 0;
 }
 
 void

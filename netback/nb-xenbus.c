@@ -160,6 +160,9 @@ nb_vif_advertise(struct nb_vif *vif)
 		{ "feature-rx-copy", "1" },
 		{ "feature-rx-flip", "0" },
 		{ "feature-sg", "1" },
+		{ "feature-gso-tcpv4", "1" },
+		{ "feature-gso-tcpv6", "1" },
+		{ "feature-ipv6-csum-offload", "1" },
 		{ "feature-split-event-channels", "1" },
 	};
 	size_t i;

@@ -106,7 +106,8 @@ struct nb_vif_stats {
 	uint64_t tx_drop_nobuf;	       /* no packet buffer: retried later, not lost */
 	uint64_t tx_grant_errors;      /* a grant copy of a TX packet failed */
 	uint64_t tx_mcast_refused;     /* multicast-control requests (not negotiated) */
-	uint64_t tx_csum_fixed;	       /* csum_blank packets completed in software */
+	uint64_t tx_gso;	       /* GSO packets taken from the guest */
+	uint64_t rx_gso;	       /* GSO packets delivered to the guest */
 	uint64_t rx_drop_backlog;      /* RX backlog full (bytes bound) */
 	uint64_t rx_drop_disconnected; /* frames for a vif without rings */
 	uint64_t rx_drop_too_big;      /* frame needs more slots than the guest allows */

@@ -334,6 +334,28 @@ add_fd(struct guest *g, int fd, struct nb_nf_poll *p)
 	return epoll_ctl(g->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+/*
+ * Whether the kernel command line 'cmdline' has the word "nb-netfront.offloads=0": this
+ * guest's netfront then asks for complete checksums and no GSO, like a Linux guest after
+ * `ethtool -K eth0 tx off tso off gso off` (the baseline of the GSO benchmark).
+ */
+static bool
+cmdline_no_offloads(const char *cmdline)
+{
+	static const char word[] = "nb-netfront.offloads=0";
+	const char *s = cmdline;
+
+	while (s && (s = strstr(s, word)) != NULL) {
+		bool start = s == cmdline || s[-1] == ' ' || s[-1] == '\t';
+		char end = s[sizeof(word) - 1];
+
+		if (start && (end == '\0' || end == ' ' || end == '\t'))
+			return true;
+		s += sizeof(word) - 1;
+	}
+	return false;
+}
+
 /* Everything up to serving; on error the message is already printed. */
 static int
 setup(struct guest *g, const struct nb_ipcfg *ipcfg)
@@ -388,6 +410,7 @@ setup(struct guest *g, const struct nb_ipcfg *ipcfg)
 		.xs = g->xs,
 		.epfd = g->epfd,
 		.ipcfg = ipcfg,
+		.no_offloads = cmdline_no_offloads(g->o->extra),
 	};
 	err = nb_nf_guest_open(&g->nf, &cfg);
 	if (err) {

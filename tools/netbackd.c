@@ -158,7 +158,8 @@ nbd_vif_compat(struct nbd *d, struct nb_vif *vif, struct nbd_vif *v)
 	if (snprintf(pname, sizeof(pname), "%s-k", nb_vif_name(vif)) >= (int)sizeof(pname) ||
 	    snprintf(netname, sizeof(netname), "kbr-%s", nb_vif_name(vif)) >= (int)sizeof(netname))
 		return -ENAMETOOLONG;
-	snprintf(args, sizeof(args), "ifname=%s", nb_vif_name(vif));
+	/* vnet headers: partial checksums and GSO frames go to the kernel as they are. */
+	snprintf(args, sizeof(args), "ifname=%s,vnet_hdr=1", nb_vif_name(vif));
 	err = vsw_net_create(d->sw, netname, "bridge", NULL, &v->pipe);
 	if (!err)
 		err = port_open("tap", pname, args, &v->tap);
@@ -533,7 +534,9 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 
 		if (c->host_address[0])
 			nbd_parse_ips(c->host_address, &pcfg, bad, sizeof(bad));
-		snprintf(args, sizeof(args), "ifname=%s", c->host_port);
+		/* vnet headers: dom0's stack takes partial checksums and GSO frames as they
+		 * are, and hands us its own TSO frames (the vif path of Linux netback). */
+		snprintf(args, sizeof(args), "ifname=%s,vnet_hdr=1", c->host_port);
 		if (c->mtu)
 			snprintf(args + strlen(args), sizeof(args) - strlen(args), ",mtu=%u",
 				 c->mtu);
@@ -834,11 +837,12 @@ nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
 		if (vif) {
 			fprintf(r->out,
 				",\"vif\":{\"tx_errors\":%llu,\"tx_grant_errors\":%llu,"
-				"\"tx_csum_fixed\":%llu,\"rx_grant_errors\":%llu,\"notifies\":%llu,"
+				"\"tx_gso\":%llu,\"rx_gso\":%llu,\"rx_grant_errors\":%llu,"
+				"\"notifies\":%llu,"
 				"\"events\":%llu}",
 				(unsigned long long)vs.tx_errors,
 				(unsigned long long)vs.tx_grant_errors,
-				(unsigned long long)vs.tx_csum_fixed,
+				(unsigned long long)vs.tx_gso, (unsigned long long)vs.rx_gso,
 				(unsigned long long)vs.rx_grant_errors,
 				(unsigned long long)vs.notifies, (unsigned long long)vs.events);
 		}
@@ -866,6 +870,10 @@ nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
 			if (vs.rx_grant_errors)
 				fprintf(r->out, "  rx_grant_errors: %llu\n",
 					(unsigned long long)vs.rx_grant_errors);
+			if (vs.tx_gso || vs.rx_gso)
+				fprintf(r->out, "  gso: from guest %llu, to guest %llu\n",
+					(unsigned long long)vs.tx_gso,
+					(unsigned long long)vs.rx_gso);
 			fprintf(r->out, "  events: %llu notifies: %llu\n",
 				(unsigned long long)vs.events, (unsigned long long)vs.notifies);
 		}

@@ -52,7 +52,10 @@
 	X(NAT_TABLE_FULL, nat_table_full, DROP, "NAT session table full")                          \
 	X(NAT_BAD_ICMP, nat_bad_icmp, DROP, "ICMP error whose inner packet cannot be translated")  \
 	X(NAT_UNSUPPORTED, nat_unsupported, DROP, "protocol NAT cannot translate")                 \
-	X(NAT_HAIRPIN, nat_hairpin, EVENT, "inside-to-inside flow through the public address")
+	X(NAT_HAIRPIN, nat_hairpin, EVENT, "inside-to-inside flow through the public address")     \
+	X(TX_GSO_BAD, tx_gso_bad, DROP, "GSO frame dropped: cannot be segmented (bad headers)")    \
+	X(TX_GSO_SEGMENTED, tx_gso_segmented, EVENT, "GSO frame segmented in software")            \
+	X(TX_CSUM_DONE, tx_csum_done, EVENT, "partial checksum completed in software")
 
 enum vsw_counter_kind {
 	VSW_CTR_KIND_DROP,

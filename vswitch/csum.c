@@ -20,30 +20,57 @@ uint32_t
 vsw_csum_partial(const void *data, size_t len, uint32_t sum)
 {
 	const uint8_t *b = data;
-	uint64_t acc = sum;
+	uint64_t acc = 0;
+	uint32_t fold;
 
-	while (len >= 2) {
-		acc += (uint32_t)(b[0] << 8 | b[1]);
+	/* RFC 1071: the one's-complement sum is byte-order independent, so add native 32-bit
+	 * words into a 64-bit accumulator and swap once at the end (GSO frames are 64 KiB). */
+	while (len >= 16) {
+		uint32_t w[4];
+
+		memcpy(w, b, sizeof(w));
+		acc += (uint64_t)w[0] + w[1] + w[2] + w[3];
+		b += 16;
+		len -= 16;
+	}
+	while (len >= 4) {
+		uint32_t w;
+
+		memcpy(&w, b, sizeof(w));
+		acc += w;
+		b += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t h;
+
+		memcpy(&h, b, sizeof(h));
+		acc += h;
 		b += 2;
 		len -= 2;
 	}
-	if (len)
-		acc += (uint32_t)(b[0] << 8);
+	if (len) {
+		/* The last odd byte is the high byte of a big-endian 16-bit word. */
+		uint8_t last[2] = { b[0], 0 };
+		uint16_t h;
+
+		memcpy(&h, last, sizeof(h));
+		acc += h;
+	}
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	fold = (uint32_t)acc;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	fold = ((fold & 0xff) << 8) | (fold >> 8);
+#endif
+	acc = (uint64_t)sum + fold;
 	while (acc >> 32)
 		acc = (acc & 0xffffffffu) + (acc >> 32);
 	return (uint32_t)acc;
 }
 
-struct l4_loc {
-	uint32_t l4_off;   /* start of the TCP/UDP header */
-	uint32_t l4_len;   /* TCP/UDP header + payload */
-	uint32_t csum_off; /* the checksum field */
-	uint8_t proto;	   /* IPPROTO_TCP / IPPROTO_UDP */
-	uint32_t pseudo;   /* pseudo-header sum */
-};
-
-static int
-locate_l4(const uint8_t *d, uint32_t len, struct l4_loc *loc)
+int
+vsw_csum_l4_locate(const uint8_t *d, uint32_t len, struct vsw_l4 *loc)
 {
 	uint32_t off = 12, l3;
 	uint16_t type;
@@ -60,6 +87,7 @@ locate_l4(const uint8_t *d, uint32_t len, struct l4_loc *loc)
 		off += 4;
 	}
 	l3 = off;
+	loc->l3_off = l3;
 	if (type == ETH_TYPE_IPV4) {
 		uint32_t ihl, tot;
 
@@ -76,6 +104,7 @@ locate_l4(const uint8_t *d, uint32_t len, struct l4_loc *loc)
 		loc->l4_off = l3 + ihl;
 		loc->l4_len = tot - ihl;
 		loc->pseudo = vsw_csum_partial(d + l3 + 12, 8, 0);
+		loc->ipv6 = false;
 	} else if (type == ETH_TYPE_IPV6) {
 		uint32_t plen, hdr = l3 + 40;
 		uint8_t nh;
@@ -100,6 +129,7 @@ locate_l4(const uint8_t *d, uint32_t len, struct l4_loc *loc)
 		loc->l4_off = hdr;
 		loc->l4_len = l3 + 40 + plen - hdr;
 		loc->pseudo = vsw_csum_partial(d + l3 + 8, 32, 0);
+		loc->ipv6 = true;
 	} else {
 		return -EPROTONOSUPPORT;
 	}
@@ -123,11 +153,11 @@ int
 vsw_csum_complete(struct pkt *p)
 {
 	uint8_t *d = pkt_data(p);
-	struct l4_loc loc;
+	struct vsw_l4 loc;
 	uint16_t c;
 	int err;
 
-	err = locate_l4(d, p->len, &loc);
+	err = vsw_csum_l4_locate(d, p->len, &loc);
 	if (err)
 		return err;
 	d[loc.csum_off] = 0;
@@ -146,10 +176,10 @@ int
 vsw_csum_verify(const struct pkt *p)
 {
 	const uint8_t *d = pkt_data(p);
-	struct l4_loc loc;
+	struct vsw_l4 loc;
 	int err;
 
-	err = locate_l4(d, p->len, &loc);
+	err = vsw_csum_l4_locate(d, p->len, &loc);
 	if (err)
 		return err;
 	if (loc.proto == IPPROTO_UDP_ && !d[loc.csum_off] && !d[loc.csum_off + 1])
@@ -157,4 +187,18 @@ vsw_csum_verify(const struct pkt *p)
 	return vsw_csum_fold(vsw_csum_partial(d + loc.l4_off, loc.l4_len, loc.pseudo)) == 0
 		       ? 0
 		       : -EBADMSG;
+}
+
+int
+vsw_csum_prepare_partial(uint8_t *d, uint32_t len, struct vsw_l4 *l4)
+{
+	uint16_t pseudo;
+	int err = vsw_csum_l4_locate(d, len, l4);
+
+	if (err)
+		return err;
+	pseudo = (uint16_t)~vsw_csum_fold(l4->pseudo);
+	d[l4->csum_off] = (uint8_t)(pseudo >> 8);
+	d[l4->csum_off + 1] = (uint8_t)pseudo;
+	return 0;
 }

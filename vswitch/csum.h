@@ -12,6 +12,7 @@
 #ifndef VSW_CSUM_H
 #define VSW_CSUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,31 @@ struct pkt;
 
 /* One's-complement sum of 'len' bytes added to 'sum' (not folded). */
 uint32_t vsw_csum_partial(const void *data, size_t len, uint32_t sum);
+
+/* Where the TCP/UDP checksum of a frame lives (vsw_csum_l4_locate()). */
+struct vsw_l4 {
+	uint32_t l3_off;   /* start of the IP header (after up to two VLAN tags) */
+	uint32_t l4_off;   /* start of the TCP/UDP header */
+	uint32_t l4_len;   /* TCP/UDP header + payload, from the IP lengths */
+	uint32_t csum_off; /* the checksum field */
+	uint32_t pseudo;   /* pseudo-header sum (addresses, protocol, l4_len), not folded */
+	uint8_t proto;	   /* 6 (TCP) or 17 (UDP) */
+	bool ipv6;
+};
+
+/*
+ * Finds the TCP/UDP header and checksum field of the frame 'd' of 'len' bytes as described
+ * above. 0, -EPROTONOSUPPORT (not TCP/UDP over unfragmented IPv4/IPv6), -EINVAL (headers
+ * truncated or lengths inconsistent). Reads nothing past 'len'.
+ */
+int vsw_csum_l4_locate(const uint8_t *d, uint32_t len, struct vsw_l4 *l4);
+
+/*
+ * Prepares a partial checksum for a receiver that completes it (virtio NEEDS_CSUM, netif
+ * NETRXF_csum_blank): writes the folded pseudo-header sum into the checksum field, as
+ * Linux's CHECKSUM_PARTIAL expects, and returns the L4 start and checksum field offset.
+ */
+int vsw_csum_prepare_partial(uint8_t *d, uint32_t len, struct vsw_l4 *l4);
 
 /* Folds a 32-bit sum and complements it: the checksum field value. */
 static inline uint16_t

@@ -27,10 +27,7 @@
 
 #define PORT_TAP_ETH_VLAN  0x8100
 #define PORT_TAP_ETH_QINQ  0x88a8
-#define PORT_TAP_ETH_IPV4  0x0800
-#define PORT_TAP_ETH_IPV6  0x86dd
 #define PORT_TAP_PROTO_TCP 6
-#define PORT_TAP_PROTO_UDP 17
 
 /* A vnet header the switch cannot represent; a write refused for another reason than a full
  * queue or a device that is down. */
@@ -45,99 +42,10 @@ struct port_tap {
 	char ifname[IFNAMSIZ]; /* the device, as given by ifname= */
 };
 
-/* Where the TCP/UDP checksum of a frame lives, as found by port_tap_l4_locate(). */
-struct port_tap_l4 {
-	uint32_t l4_off;   /* start of the TCP/UDP header */
-	uint32_t l4_len;   /* TCP/UDP header + payload, from the IP lengths */
-	uint32_t csum_off; /* the checksum field */
-	uint32_t pseudo;   /* pseudo-header sum, not folded */
-	uint8_t proto;	   /* PORT_TAP_PROTO_TCP / _UDP */
-	bool ipv6;
-};
-
 static uint16_t
 port_tap_be16(const uint8_t *b)
 {
 	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-/* Bounds-checked walk over hostile bytes: nothing past 'len' is read. */
-static int
-port_tap_l4_locate(const uint8_t *d, uint32_t len, struct port_tap_l4 *l4)
-{
-	uint32_t l3 = PORT_ETH_HLEN;
-	uint16_t type;
-	int tags = 0;
-
-	if (len < PORT_ETH_HLEN)
-		return -EINVAL;
-	type = port_tap_be16(d + 12);
-	while ((type == PORT_TAP_ETH_VLAN || type == PORT_TAP_ETH_QINQ) && tags++ < 2) {
-		if (len < l3 + PORT_VLAN_HLEN)
-			return -EINVAL;
-		type = port_tap_be16(d + l3 + 2);
-		l3 += PORT_VLAN_HLEN;
-	}
-	if (type == PORT_TAP_ETH_IPV4) {
-		uint32_t ihl, tot;
-
-		if (len < l3 + 20 || (d[l3] >> 4) != 4)
-			return -EINVAL;
-		ihl = (uint32_t)(d[l3] & 0xf) * 4;
-		tot = port_tap_be16(d + l3 + 2);
-		if (ihl < 20 || tot < ihl || len < l3 + tot)
-			return -EINVAL;
-		/* A fragment's checksum covers the whole datagram, which is not here. */
-		if ((d[l3 + 6] & 0x3f) || d[l3 + 7])
-			return -EPROTONOSUPPORT;
-		l4->proto = d[l3 + 9];
-		l4->l4_off = l3 + ihl;
-		l4->l4_len = tot - ihl;
-		l4->pseudo = vsw_csum_partial(d + l3 + 12, 8, 0);
-		l4->ipv6 = false;
-	} else if (type == PORT_TAP_ETH_IPV6) {
-		uint32_t plen, end, hdr = l3 + 40;
-		uint8_t nh;
-		int n_ext = 0;
-
-		if (len < l3 + 40 || (d[l3] >> 4) != 6)
-			return -EINVAL;
-		plen = port_tap_be16(d + l3 + 4);
-		end = l3 + 40 + plen;
-		if (len < end)
-			return -EINVAL;
-		nh = d[l3 + 6];
-		/* Hop-by-hop (0), routing (43), destination options (60): length in 8-byte units. */
-		while ((nh == 0 || nh == 43 || nh == 60) && n_ext++ < 8) {
-			if (end < hdr + 8)
-				return -EINVAL;
-			nh = d[hdr];
-			hdr += 8 + (uint32_t)d[hdr + 1] * 8;
-			if (hdr > end)
-				return -EINVAL;
-		}
-		l4->proto = nh;
-		l4->l4_off = hdr;
-		l4->l4_len = end - hdr;
-		l4->pseudo = vsw_csum_partial(d + l3 + 8, 32, 0);
-		l4->ipv6 = true;
-	} else {
-		return -EPROTONOSUPPORT;
-	}
-	if (l4->proto == PORT_TAP_PROTO_TCP) {
-		if (l4->l4_len < 20)
-			return -EINVAL;
-		l4->csum_off = l4->l4_off + 16;
-	} else if (l4->proto == PORT_TAP_PROTO_UDP) {
-		if (l4->l4_len < 8)
-			return -EINVAL;
-		l4->csum_off = l4->l4_off + 6;
-	} else {
-		return -EPROTONOSUPPORT;
-	}
-	l4->pseudo += l4->proto;
-	l4->pseudo += l4->l4_len;
-	return 0;
 }
 
 int
@@ -146,7 +54,7 @@ port_tap_vnet_to_pkt(const struct virtio_net_hdr *h, struct pkt *p)
 	const uint8_t known_flags = VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID;
 	uint8_t gso = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 	uint8_t *d = pkt_data(p);
-	struct port_tap_l4 l4;
+	struct vsw_l4 l4;
 	bool blank = false;
 	uint32_t start = 0, field = 0;
 
@@ -167,7 +75,7 @@ port_tap_vnet_to_pkt(const struct virtio_net_hdr *h, struct pkt *p)
 			return -EINVAL;
 		/* The switch keeps no checksum position: CSUM_BLANK is only right where every
 		 * later consumer's own parse lands on the same field. */
-		blank = port_tap_l4_locate(d, p->len, &l4) == 0 && l4.l4_off == start &&
+		blank = vsw_csum_l4_locate(d, p->len, &l4) == 0 && l4.l4_off == start &&
 			l4.csum_off == field;
 		if (gso != VIRTIO_NET_HDR_GSO_NONE &&
 		    (!blank || l4.proto != PORT_TAP_PROTO_TCP ||
@@ -202,8 +110,7 @@ int
 port_tap_vnet_from_pkt(struct pkt *p, struct virtio_net_hdr *h)
 {
 	uint8_t *d = pkt_data(p);
-	struct port_tap_l4 l4;
-	uint16_t pseudo;
+	struct vsw_l4 l4;
 
 	memset(h, 0, sizeof(*h));
 	if (p->gso_type != PKT_GSO_NONE &&
@@ -214,7 +121,9 @@ port_tap_vnet_from_pkt(struct pkt *p, struct virtio_net_hdr *h)
 			h->flags = VIRTIO_NET_HDR_F_DATA_VALID;
 		return 0;
 	}
-	if (port_tap_l4_locate(d, p->len, &l4))
+	/* A partial checksum carries the pseudo-header sum; guests that leave the field blank
+	 * (netif allows it) would otherwise get a wrong checksum from the kernel. */
+	if (vsw_csum_prepare_partial(d, p->len, &l4))
 		return p->gso_type == PKT_GSO_NONE ? 0 : -EINVAL;
 	if (p->gso_type != PKT_GSO_NONE) {
 		uint32_t doff;
@@ -229,11 +138,6 @@ port_tap_vnet_from_pkt(struct pkt *p, struct virtio_net_hdr *h)
 		h->gso_size = p->gso_size;
 		h->hdr_len = (uint16_t)(l4.l4_off + doff);
 	}
-	/* A partial checksum carries the pseudo-header sum; guests that leave the field blank
-	 * (netif allows it) would otherwise get a wrong checksum from the kernel. */
-	pseudo = (uint16_t)~vsw_csum_fold(l4.pseudo);
-	d[l4.csum_off] = (uint8_t)(pseudo >> 8);
-	d[l4.csum_off + 1] = (uint8_t)pseudo;
 	/* The kernel sums to the end of the frame, so Ethernet padding would be summed too. */
 	p->len = l4.l4_off + l4.l4_len;
 	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -421,6 +325,8 @@ port_tap_construct(struct port *port, const char *args)
 	if (err && err != -ENOENT)
 		return -EINVAL;
 	tp->vnet_hdr = vnet == 1;
+	if (tp->vnet_hdr)
+		tp->up.offloads = PORT_OFF_CSUM4 | PORT_OFF_CSUM6 | PORT_OFF_TSO4 | PORT_OFF_TSO6;
 
 	err = port_tap_open_dev(tp);
 	if (err)

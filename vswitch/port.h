@@ -47,6 +47,13 @@
 #define PORT_VLAN_HLEN	  4
 #define PORT_ARGS_MAX_LEN 512 /* bytes of a port_open() argument string, NUL excluded */
 
+/* Offloads a port's destination takes (port.offloads). Without the matching flag the switch
+ * completes partial checksums and segments GSO frames in software before tx_burst. */
+#define PORT_OFF_CSUM4 0x1 /* partial TCP/UDP checksums over IPv4 (PKT_F_CSUM_BLANK) */
+#define PORT_OFF_CSUM6 0x2 /* the same over IPv6 */
+#define PORT_OFF_TSO4  0x4 /* PKT_GSO_TCPV4 frames */
+#define PORT_OFF_TSO6  0x8 /* PKT_GSO_TCPV6 frames */
+
 struct port;
 
 struct port_stats {
@@ -103,6 +110,9 @@ struct port {
 	unsigned int n_rxq;
 	unsigned int n_txq;
 	unsigned int mtu; /* L3 MTU in bytes: the frame may be mtu + PORT_ETH_HLEN long */
+	/* PORT_OFF_*: set by construct(), or by the owning worker when the peer negotiates
+	 * (a vif at connect); read by the owning worker. Default 0: none. */
+	unsigned int offloads;
 
 	/* Written by the owning worker only. */
 	struct port_stats stats;

@@ -6,6 +6,9 @@
  */
 #include "vswitch/switch.h"
 
+#include "vswitch/csum.h"
+#include "vswitch/gso.h"
+
 #include "vswitch/capture.h"
 
 #include <errno.h>
@@ -22,6 +25,7 @@
 struct vsw_fwd {
 	struct vsw_net *net;
 	struct pkt_pool *pool;
+	struct pkt *gso_segs[VSW_GSO_SEGS_MAX];	 /* scratch of vsw_fwd_offload() */
 	struct pkt_batch out[VSW_NET_PORTS_MAX]; /* indexed by the port's slot in the net */
 	uint16_t touched[VSW_NET_PORTS_MAX];	 /* slots with packets queued */
 	unsigned int n_touched;
@@ -137,20 +141,12 @@ vsw_fwd_flush(struct vsw_fwd *fwd)
 	fwd->n_touched = 0;
 }
 
-void
-vsw_fwd_output(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
+static void
+vsw_fwd_enqueue(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
 {
-	struct vsw_switch *sw = fwd->net->sw;
-	unsigned int slot = sw->port_slot[out->index];
-	struct pkt_batch *b;
+	unsigned int slot = fwd->net->sw->port_slot[out->index];
+	struct pkt_batch *b = &fwd->out[slot];
 
-	if (sw->port_net[out->index] != fwd->net) {
-		/* A stale destination (the port left the network meanwhile). */
-		port_count_ctr(out, VSW_CTR_TX_PORT_DOWN, 1);
-		pkt_free(p);
-		return;
-	}
-	b = &fwd->out[slot];
 	if (b->count == 0)
 		fwd->touched[fwd->n_touched++] = (uint16_t)slot;
 	b->pkts[b->count++] = p;
@@ -160,6 +156,77 @@ vsw_fwd_output(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
 		b->count = 0;
 		/* The slot stays in 'touched'; flushing an empty batch is a no-op. */
 	}
+}
+
+/* The offload 'p' asks of its destination (PORT_OFF_*), 0 if none. */
+static inline unsigned int
+vsw_fwd_offload_need(const struct pkt *p)
+{
+	const uint8_t *d;
+	uint16_t type;
+
+	if (p->gso_type == PKT_GSO_TCPV4)
+		return PORT_OFF_TSO4;
+	if (p->gso_type == PKT_GSO_TCPV6)
+		return PORT_OFF_TSO6;
+	if (p->gso_type != PKT_GSO_NONE)
+		return PORT_OFF_TSO4 | PORT_OFF_TSO6; /* unknown: never passed on */
+	if (!(p->flags & PKT_F_CSUM_BLANK) || p->len < PORT_ETH_HLEN)
+		return 0;
+	d = pkt_data(p);
+	type = (uint16_t)(d[12] << 8 | d[13]);
+	if (type == 0x0800)
+		return PORT_OFF_CSUM4;
+	if (type == 0x86dd)
+		return PORT_OFF_CSUM6;
+	return PORT_OFF_CSUM4 | PORT_OFF_CSUM6; /* tagged: only a port taking both */
+}
+
+/* Does in software what 'out' cannot: segments a GSO frame, completes a partial checksum. */
+static void
+vsw_fwd_offload(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
+{
+	int n;
+
+	if (p->gso_type == PKT_GSO_NONE) {
+		/* A frame the parser does not know carries no TCP/UDP checksum to fill. */
+		if (vsw_csum_complete(p) == 0)
+			port_count_ctr(out, VSW_CTR_TX_CSUM_DONE, 1);
+		else
+			p->flags &= (uint16_t)~PKT_F_CSUM_BLANK;
+		vsw_fwd_enqueue(fwd, out, p);
+		return;
+	}
+	n = vsw_gso_segment(p, fwd->pool, fwd->gso_segs, VSW_GSO_SEGS_MAX);
+	if (n < 0) {
+		port_count_ctr(out, n == -ENOBUFS ? VSW_CTR_RX_NOBUF : VSW_CTR_TX_GSO_BAD, 1);
+		pkt_free(p);
+		return;
+	}
+	port_count_ctr(out, VSW_CTR_TX_GSO_SEGMENTED, 1);
+	pkt_free(p);
+	for (int i = 0; i < n; i++)
+		vsw_fwd_enqueue(fwd, out, fwd->gso_segs[i]);
+}
+
+void
+vsw_fwd_output(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
+{
+	struct vsw_switch *sw = fwd->net->sw;
+	unsigned int need;
+
+	if (sw->port_net[out->index] != fwd->net) {
+		/* A stale destination (the port left the network meanwhile). */
+		port_count_ctr(out, VSW_CTR_TX_PORT_DOWN, 1);
+		pkt_free(p);
+		return;
+	}
+	need = vsw_fwd_offload_need(p);
+	if (need && (out->offloads & need) != need) {
+		vsw_fwd_offload(fwd, out, p);
+		return;
+	}
+	vsw_fwd_enqueue(fwd, out, p);
 }
 
 void

@@ -15,6 +15,10 @@
  *   VSW_TICK_MS. When a loop finds no work for VSW_SPIN_US it arms every port (port->arm)
  *   and sleeps in epoll on the ports' wait fds and its own wake-up eventfd (adaptive polling:
  *   busy while there is traffic, event-driven when idle).
+ * - Offloads: a frame with a partial checksum (PKT_F_CSUM_BLANK) or a GSO frame goes to a
+ *   destination as it is only if the port takes it (port.offloads); otherwise vsw_fwd_output()
+ *   completes the checksum or segments the frame in software (vswitch/gso.h) on the worker,
+ *   from the worker's pool, and counts it (tx_csum_done, tx_gso_segmented, tx_gso_bad).
  * - Configuration (create/destroy networks, add/remove ports, dumps, stats) is done by the
  *   control thread. Anything touching what a worker uses goes through vsw_worker_call(),
  *   which runs a function on the worker between two loop iterations and waits for it: the

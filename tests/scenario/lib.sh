@@ -143,10 +143,10 @@ in_dom0() { ip netns exec "$DOM0_NS" "$@"; }
 nbctl() { "$BIN/nbctl" --rundir "$RUNDIR" "$@"; }
 xs() { XENSTORED_PATH=$RUNDIR/xenstored/socket "$@"; }
 
-# make_guest NAME IP/PREFIX MAC [BRIDGE]: writes an xl config and creates the domain; its
-# namespace (NAME) is removed at exit.
+# make_guest NAME IP/PREFIX MAC [BRIDGE [EXTRA]]: writes an xl config and creates the domain;
+# EXTRA is appended to its kernel command line; its namespace (NAME) is removed at exit.
 make_guest() {
-	local name=$1 cidr=$2 mac=$3 bridge=${4:-br0} cfg
+	local name=$1 cidr=$2 mac=$3 bridge=${4:-br0} more=${5:-} cfg
 	cfg=$RUNDIR/$name.cfg
 	cat >"$cfg" <<CFG
 # simulated PV guest for a scenario test
@@ -154,7 +154,7 @@ name = "$name"
 memory = 64
 vcpus = 1
 kernel = "/boot/vmlinuz"   # accepted and ignored by the simulated guest
-extra = "ip=${cidr%/*} netmask=$(prefix_to_mask "${cidr#*/}")"
+extra = "ip=${cidr%/*} netmask=$(prefix_to_mask "${cidr#*/}")${more:+ $more}"
 vif = [ 'mac=$mac,bridge=$bridge' ]
 CFG
 	track_netns "$name"

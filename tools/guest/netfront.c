@@ -9,11 +9,13 @@
 #include "tools/guest/netfront.h"
 
 #include "netback/hv/sim-client.h"
+#include "vswitch/csum.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <poll.h>
@@ -200,7 +202,10 @@ nb_nf_tx_prepare(struct nb_nf_tx *tx, struct iovec iov[NB_NF_TX_MAX_SLOTS])
 {
 	unsigned int k;
 
-	if (nb_nf_tx_slots_free(tx) < NB_NF_TX_MAX_SLOTS)
+	/* One more ring entry than pages: room for a GSO extra. */
+	if (nb_nf_tx_slots_free(tx) < NB_NF_TX_MAX_SLOTS ||
+	    NB_NF_TX_RING_SIZE - (tx->ring.req_prod_pvt - tx->ring.rsp_cons) <
+		    NB_NF_TX_MAX_SLOTS + 1)
 		return -ENOSPC;
 	for (k = 0; k < NB_NF_TX_MAX_SLOTS; k++) {
 		uint16_t id = tx->free_ids[tx->n_free - 1 - k];
@@ -212,14 +217,20 @@ nb_nf_tx_prepare(struct nb_nf_tx *tx, struct iovec iov[NB_NF_TX_MAX_SLOTS])
 }
 
 int
-nb_nf_tx_commit(struct nb_nf_tx *tx, size_t size)
+nb_nf_tx_commit_ex(struct nb_nf_tx *tx, size_t size, uint16_t flags, uint8_t gso_type,
+		   uint16_t gso_size)
 {
 	unsigned int n = nb_nf_tx_slots_for(size), k;
+	bool gso = gso_type != XEN_NETIF_GSO_TYPE_NONE;
 	size_t left = size;
 
-	if (!n)
+	if (!n || (flags & ~(NETTXF_csum_blank | NETTXF_data_validated)))
 		return -EINVAL;
-	if (nb_nf_tx_slots_free(tx) < n)
+	if (gso &&
+	    ((gso_type != XEN_NETIF_GSO_TYPE_TCPV4 && gso_type != XEN_NETIF_GSO_TYPE_TCPV6) ||
+	     gso_size == 0))
+		return -EINVAL;
+	if (nb_nf_tx_slots_free(tx) < n + gso)
 		return -ENOSPC;
 	for (k = 0; k < n; k++) {
 		uint16_t id = tx->free_ids[--tx->n_free];
@@ -233,13 +244,31 @@ nb_nf_tx_commit(struct nb_nf_tx *tx, size_t size)
 			.size = (uint16_t)(k == 0 ? size : chunk),
 		};
 
+		if (k == 0)
+			req.flags |= flags | (gso ? NETTXF_extra_info : 0);
 		*RING_GET_REQUEST(&tx->ring, tx->ring.req_prod_pvt) = req;
 		tx->ring.req_prod_pvt++;
 		tx->in_flight[id] = true;
 		tx->first[id] = k == 0;
 		left -= chunk;
+		if (k == 0 && gso) {
+			struct netif_extra_info ex;
+
+			memset(&ex, 0, sizeof(ex));
+			ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
+			ex.u.gso.size = gso_size;
+			ex.u.gso.type = gso_type;
+			memcpy(RING_GET_REQUEST(&tx->ring, tx->ring.req_prod_pvt), &ex, sizeof(ex));
+			tx->ring.req_prod_pvt++;
+		}
 	}
 	return (int)n;
+}
+
+int
+nb_nf_tx_commit(struct nb_nf_tx *tx, size_t size)
+{
+	return nb_nf_tx_commit_ex(tx, size, 0, XEN_NETIF_GSO_TYPE_NONE, 0);
 }
 
 int
@@ -405,6 +434,9 @@ nf_rx_packet(struct nb_nf_rx *rx, RING_IDX cons, RING_IDX prod, nb_nf_rx_deliver
 	bad |= rsp.status < 0;
 	slots[n_data++] = rsp;
 	flags = rsp.flags;
+	rx->cur_flags = flags & (NETRXF_csum_blank | NETRXF_data_validated);
+	rx->cur_gso_type = XEN_NETIF_GSO_TYPE_NONE;
+	rx->cur_gso_size = 0;
 	if (flags & NETRXF_extra_info) {
 		struct netif_extra_info extra;
 
@@ -417,10 +449,18 @@ nf_rx_packet(struct nb_nf_rx *rx, RING_IDX cons, RING_IDX prod, nb_nf_rx_deliver
 					  rx->grefs[i & (NB_NF_RX_RING_SIZE - 1)]))
 				return -EPROTO;
 			i++;
-			/* Extras (GSO, hash) are of no use here, but must be well formed. */
+			/* Extras must be well formed; GSO is used, the others (hash) are not. */
 			if (extra.type == XEN_NETIF_EXTRA_TYPE_NONE ||
-			    extra.type >= XEN_NETIF_EXTRA_TYPE_MAX)
+			    extra.type >= XEN_NETIF_EXTRA_TYPE_MAX) {
 				bad = true;
+			} else if (extra.type == XEN_NETIF_EXTRA_TYPE_GSO) {
+				if (extra.u.gso.size == 0 ||
+				    (extra.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 &&
+				     extra.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV6))
+					bad = true;
+				rx->cur_gso_type = extra.u.gso.type;
+				rx->cur_gso_size = extra.u.gso.size;
+			}
 		} while (extra.flags & XEN_NETIF_EXTRA_FLAG_MORE);
 	}
 	while (flags & NETRXF_more_data) {
@@ -549,6 +589,8 @@ struct nf_vif {
 	char ifname[IFNAMSIZ];
 	struct nf_dp *dp;	      /* the data path while connected */
 	bool split;		      /* separate TX and RX event channels */
+	bool offloads;		      /* we asked for checksum offload and GSO */
+	unsigned int tun_offloads;    /* TUN_F_* the guest kernel may hand us */
 	uint32_t tx_port, rx_port;    /* equal without split */
 	int tap_fd;		      /* -1 while not connected */
 	struct nb_nf_poll tap_poll;   /* epoll dispatch of tap_fd */
@@ -568,6 +610,7 @@ struct nb_nf_guest {
 	struct xs_handle *xs;
 	int epfd;
 	struct nb_ipcfg ipcfg;
+	bool no_offloads; /* cfg: no checksum offload, no GSO */
 	char home[64];	  /* /local/domain/<domid> */
 	char vif_dir[96]; /* <home>/device/vif */
 	struct nb_sim_guest *sg;
@@ -915,7 +958,7 @@ nf_ifreq(int s, unsigned long req, struct ifreq *ifr)
 	return ioctl(s, req, ifr) < 0 ? -errno : 0;
 }
 
-/* eth<devid>: IFF_TAP | IFF_NO_PI, the vif's MAC and MTU, up. */
+/* eth<devid>: IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, the vif's MAC and MTU, up. */
 static int
 nf_tap_open(struct nf_vif *vif, int *fdp)
 {
@@ -926,11 +969,18 @@ nf_tap_open(struct nf_vif *vif, int *fdp)
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
 	err = nf_ifreq(fd, TUNSETIFF, &ifr);
 	if (err)
 		goto fail;
+	/* Every read and write starts with a virtio_net_hdr; what the guest kernel may send
+	 * unfinished (partial checksums, TSO) follows what the backend takes. */
+	if (ioctl(fd, TUNSETVNETHDRSZ, &(int){ (int)sizeof(struct virtio_net_hdr) }) < 0 ||
+	    ioctl(fd, TUNSETOFFLOAD, (unsigned long)vif->tun_offloads) < 0) {
+		err = -errno;
+		goto fail;
+	}
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0) {
 		err = -errno;
@@ -968,14 +1018,50 @@ fail:
 	return err;
 }
 
+/* The virtio_net_hdr that tells the guest kernel what the backend said of an RX packet. */
+static void
+nf_rx_vnet_hdr(const struct nb_nf_rx *rx, const uint8_t *frame, size_t size,
+	       struct virtio_net_hdr *h)
+{
+	struct vsw_l4 l4;
+
+	memset(h, 0, sizeof(*h));
+	if (!(rx->cur_flags & NETRXF_csum_blank) && rx->cur_gso_type == XEN_NETIF_GSO_TYPE_NONE) {
+		if (rx->cur_flags & NETRXF_data_validated)
+			h->flags = VIRTIO_NET_HDR_F_DATA_VALID;
+		return;
+	}
+	/* The backend left the pseudo-header sum in the field, as CHECKSUM_PARTIAL expects. */
+	if (vsw_csum_l4_locate(frame, (uint32_t)size, &l4))
+		return;
+	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->csum_start = (uint16_t)l4.l4_off;
+	h->csum_offset = (uint16_t)(l4.csum_off - l4.l4_off);
+	if (rx->cur_gso_type != XEN_NETIF_GSO_TYPE_NONE && l4.proto == 6) {
+		h->gso_type = rx->cur_gso_type == XEN_NETIF_GSO_TYPE_TCPV4
+				      ? VIRTIO_NET_HDR_GSO_TCPV4
+				      : VIRTIO_NET_HDR_GSO_TCPV6;
+		h->gso_size = rx->cur_gso_size;
+		h->hdr_len = (uint16_t)(l4.l4_off + (uint32_t)(frame[l4.l4_off + 12] >> 4) * 4);
+	}
+}
+
 static int
 nf_tap_deliver(void *arg, const uint8_t *frame, size_t size)
 {
 	struct nf_vif *vif = arg;
-	ssize_t n = write(vif->tap_fd, frame, size);
+	struct virtio_net_hdr h;
+	struct iovec iov[2];
+	ssize_t n;
 
+	nf_rx_vnet_hdr(&vif->dp->rx, frame, size, &h);
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)frame;
+	iov[1].iov_len = size;
+	n = writev(vif->tap_fd, iov, 2);
 	/* Non-blocking: a TAP that cannot take the frame now loses it (counted as a drop). */
-	if (n == (ssize_t)size)
+	if (n == (ssize_t)(sizeof(h) + size))
 		return 0;
 	return n < 0 ? -errno : -EIO;
 }
@@ -1179,21 +1265,26 @@ nf_vif_tx_gc(struct nf_vif *vif)
 static void
 nf_vif_tx(struct nf_vif *vif)
 {
-	struct iovec iov[NB_NF_TX_MAX_SLOTS];
+	struct iovec iov[NB_NF_TX_MAX_SLOTS + 1];
 	unsigned int sent = 0, n;
+	struct virtio_net_hdr h;
 
 	nf_vif_tx_gc(vif);
 	if (!vif->dp)
 		return;
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
 	for (n = 0; n < NB_NF_BATCH; n++) {
+		uint16_t flags = 0;
+		uint8_t gso = XEN_NETIF_GSO_TYPE_NONE;
 		ssize_t r;
 
-		if (nb_nf_tx_prepare(&vif->dp->tx, iov) < 0) {
+		if (nb_nf_tx_prepare(&vif->dp->tx, iov + 1) < 0) {
 			/* Like netif_tx_stop_queue(): the TAP queues (and drops) meanwhile. */
 			nf_tap_interest(vif, false);
 			break;
 		}
-		r = readv(vif->tap_fd, iov, (int)NB_NF_TX_MAX_SLOTS);
+		r = readv(vif->tap_fd, iov, (int)NB_NF_TX_MAX_SLOTS + 1);
 		if (r < 0) {
 			int err = -errno;
 
@@ -1208,7 +1299,30 @@ nf_vif_tx(struct nf_vif *vif)
 		}
 		if (r == 0)
 			break;
-		if (nb_nf_tx_commit(&vif->dp->tx, (size_t)r) < 0) {
+		if (r <= (ssize_t)sizeof(h)) {
+			vif->st.tx_errors++;
+			continue;
+		}
+		r -= (ssize_t)sizeof(h);
+		/* Only what TUNSETOFFLOAD allowed can come: the backend takes all of it. */
+		if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			flags |= NETTXF_csum_blank | NETTXF_data_validated;
+		else if (h.flags & VIRTIO_NET_HDR_F_DATA_VALID)
+			flags |= NETTXF_data_validated;
+		switch (h.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN) {
+		case VIRTIO_NET_HDR_GSO_NONE:
+			break;
+		case VIRTIO_NET_HDR_GSO_TCPV4:
+			gso = XEN_NETIF_GSO_TYPE_TCPV4;
+			break;
+		case VIRTIO_NET_HDR_GSO_TCPV6:
+			gso = XEN_NETIF_GSO_TYPE_TCPV6;
+			break;
+		default:
+			vif->st.tx_errors++;
+			continue;
+		}
+		if (nb_nf_tx_commit_ex(&vif->dp->tx, (size_t)r, flags, gso, h.gso_size) < 0) {
 			/* Only a frame filling all 16 pages, i.e. longer than 65535 bytes. */
 			vif->st.tx_errors++;
 			continue;
@@ -1300,8 +1414,11 @@ nf_write_keys(struct nf_vif *vif)
 			{ "request-rx-copy", "1" },
 			{ "feature-rx-notify", "1" },
 			{ "feature-sg", "1" },
-			/* No checksum offload: the backend hands us complete checksums. */
-			{ "feature-no-csum-offload", "1" },
+			/* Offloads we take on RX: partial checksums and GSO, into the TAP. */
+			{ "feature-no-csum-offload", vif->offloads ? NULL : "1" },
+			{ "feature-ipv6-csum-offload", vif->offloads ? "1" : NULL },
+			{ "feature-gso-tcpv4", vif->offloads ? "1" : NULL },
+			{ "feature-gso-tcpv6", vif->offloads ? "1" : NULL },
 		};
 		xs_transaction_t t = xs_transaction_start(g->xs);
 		unsigned int i;
@@ -1348,6 +1465,16 @@ nf_vif_connect(struct nf_vif *vif)
 		return -ENODEV;
 	}
 	vif->split = nf_xs_flag(g, vif->be_path, "feature-split-event-channels");
+	vif->offloads = !g->no_offloads;
+	vif->tun_offloads = 0;
+	/* TUN_F_CSUM covers IPv4 and IPv6 alike, so it needs the backend's IPv6 offload. */
+	if (vif->offloads && nf_xs_flag(g, vif->be_path, "feature-ipv6-csum-offload")) {
+		vif->tun_offloads = TUN_F_CSUM;
+		if (nf_xs_flag(g, vif->be_path, "feature-gso-tcpv4"))
+			vif->tun_offloads |= TUN_F_TSO4;
+		if (nf_xs_flag(g, vif->be_path, "feature-gso-tcpv6"))
+			vif->tun_offloads |= TUN_F_TSO6;
+	}
 	err = nf_xs_read(g, vif->fe_path, "mac", buf, sizeof(buf));
 	if (!err)
 		err = nf_parse_mac(buf, vif->mac);
@@ -1804,6 +1931,7 @@ nb_nf_guest_open(struct nb_nf_guest **gp, const struct nb_nf_guest_cfg *cfg)
 	g->epfd = cfg->epfd;
 	if (cfg->ipcfg)
 		g->ipcfg = *cfg->ipcfg;
+	g->no_offloads = cfg->no_offloads;
 	g->xs_poll.fn = nf_on_xs;
 	g->evt_poll.fn = nf_on_evtchn;
 	snprintf(g->home, sizeof(g->home), "/local/domain/%u", cfg->domid);

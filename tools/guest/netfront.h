@@ -11,7 +11,8 @@
  *   its XenStore watches and the TAP devices, and follows each vif's backend like
  *   xen-netfront's netback_changed(): connect on backend InitWait while Initialising
  *   (feature-rx-copy required; split event channels if offered; feature-sg, rx-notify and
- *   no-csum-offload written in one transaction), Closed on backend Closing
+ *   the offloads written in one transaction: checksum offload both ways and GSO TCPv4/v6
+ *   unless no_offloads, carried to and from the TAP in virtio_net_hdr headers), Closed on backend Closing
  *   (xenbus_frontend_closed()), data path torn down and TAP removed, Initialising again once
  *   the backend is Closed while the toolstack keeps the device online (at most once a
  *   second), gone when the vif directory disappears.
@@ -136,6 +137,15 @@ int nb_nf_tx_prepare(struct nb_nf_tx *tx, struct iovec iov[NB_NF_TX_MAX_SLOTS]);
  */
 int nb_nf_tx_commit(struct nb_nf_tx *tx, size_t size);
 
+/*
+ * As nb_nf_tx_commit(), with the first request's 'flags' (NETTXF_csum_blank,
+ * NETTXF_data_validated) and, when 'gso_type' is XEN_NETIF_GSO_TYPE_TCPV4/_TCPV6, a GSO
+ * extra-info slot of MSS 'gso_size' after the first request (one more ring entry, no id).
+ * -EINVAL also for an unknown GSO type or an MSS of 0.
+ */
+int nb_nf_tx_commit_ex(struct nb_nf_tx *tx, size_t size, uint16_t flags, uint8_t gso_type,
+		       uint16_t gso_size);
+
 /* Copies 'frame' into the next free pages and queues it (nb_nf_tx_commit()). */
 int nb_nf_tx_send(struct nb_nf_tx *tx, const void *frame, size_t size);
 
@@ -167,6 +177,11 @@ struct nb_nf_rx {
 	const grant_entry_v1_t *gnt;			      /* own grant table, or NULL */
 	uint32_t n_gnt;					      /* its entries */
 	uint8_t frame[NB_NF_RX_MAX_SLOTS * NB_XEN_PAGE_SIZE]; /* gather buffer */
+	/* The packet being delivered (valid during the deliver call): its first slot's
+	 * NETRXF_csum_blank / NETRXF_data_validated, and its GSO extra (type 0 if none). */
+	uint16_t cur_flags;
+	uint8_t cur_gso_type;
+	uint16_t cur_gso_size;
 };
 
 /* Initializes the shared ring in 'sring' and queues a request for every slot (not yet
@@ -178,7 +193,8 @@ void nb_nf_rx_init(struct nb_nf_rx *rx, void *sring, uint8_t *const *pages, cons
  * Consumes complete RX packets, at most 'budget' of them (xennet_poll()): gathers each
  * packet's data slots into rx->frame and calls 'deliver', skips extra-info slots, drops
  * (and counts in st->rx_errors) packets with an error status, a bad extra, more than
- * NB_NF_RX_MAX_SLOTS data slots or fewer than NB_NF_ETH_HLEN bytes; counts delivered frames
+ * NB_NF_RX_MAX_SLOTS data slots or fewer than NB_NF_ETH_HLEN bytes, a GSO extra with MSS 0 or
+ * an unknown type; counts delivered frames
  * in st->rx_packets and refused ones in st->drops. A packet whose last slot has not arrived
  * yet is left for later. Every consumed slot is requeued (push with nb_nf_rx_push()).
  * '*more' is set when responses remain (budget reached). Returns the packets consumed, or
@@ -210,6 +226,7 @@ struct nb_nf_guest_cfg {
 	struct xs_handle *xs;	      /* the guest's own XenStore connection (caller owns) */
 	int epfd;		      /* epoll set to register fds in */
 	const struct nb_ipcfg *ipcfg; /* from the kernel command line; NULL or mode NONE */
+	bool no_offloads;	      /* ask for complete checksums and no GSO either way */
 };
 
 /*
