@@ -119,6 +119,18 @@ enum nb_tx_verdict nb_tx_check_prod(const struct netif_tx_back_ring *ring, RING_
 /* Most RX slots one packet may use (netfront refuses more). */
 #define NB_RX_SLOTS_MAX XEN_NETIF_NR_SLOTS_MIN
 #define NB_VIF_PATH_MAX 256
+/* Frames queued for the guest longer than this are dropped (Linux rx_drain_timeout_msecs);
+ * a frontend without feature-rx-notify gets the short one and its ring is polled every
+ * NB_RX_POLL_MS while frames wait. */
+#define NB_RX_DRAIN_MS		 10000u
+#define NB_RX_DRAIN_NO_NOTIFY_MS 30u
+#define NB_RX_POLL_MS		 1u
+/* A guest that has not posted the slots the head frame needs for this long is stalled: its
+ * backlog is dropped and so is everything for it until it posts again (rx_stall_timeout). */
+#define NB_RX_STALL_MS 60000u
+/* Accumulated TX credit is capped at max(this, bytes per window), so a 64 KiB frame always
+ * passes eventually (Linux tx_add_credit()). */
+#define NB_TX_CREDIT_MIN_BURST (128u * 1024u)
 
 /* Counters bumped by the owning worker, read by anyone (relaxed atomics, one writer). */
 #define NB_STAT_INC(vif, field, n)                                                                 \
@@ -130,7 +142,8 @@ enum nb_tx_verdict nb_tx_check_prod(const struct netif_tx_back_ring *ring, RING_
 struct nb_vif_astats {
 	_Atomic uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, tx_errors, tx_drop_nobuf,
 		tx_grant_errors, tx_mcast_refused, tx_gso, rx_gso, rx_drop_backlog,
-		rx_drop_disconnected, rx_drop_too_big, rx_grant_errors, notifies, events;
+		rx_drop_disconnected, rx_drop_too_big, rx_grant_errors, notifies, events,
+		tx_throttled, rx_drop_expired, rx_drop_stalled, rx_stalls;
 	_Atomic uint64_t tx_verdicts[NB_TX_N_VERDICTS];
 };
 
@@ -172,6 +185,19 @@ struct nb_queue {
 		uint8_t gso_type;
 	} rx_rsps[NB_RX_BATCH * NB_RX_SLOTS_MAX];
 	struct pkt *rx_done[NB_RX_BATCH];
+
+	/* Timers (owning worker): one timerfd armed for the earliest of the rate-limit window,
+	 * the backlog drain and stall deadlines and the RX poll of a frontend without
+	 * feature-rx-notify; the worker sleeps on wait_ep, an epoll set of the event channel
+	 * and the timer. */
+	int timer_fd, wait_ep;
+	uint64_t timer_at_ns; /* armed deadline (CLOCK_MONOTONIC), 0 = none */
+	uint64_t drain_ns, stall_ns;
+	/* Credit-based TX rate limit (fact sheet §4.1): bytes left in this window. */
+	uint64_t credit, credit_next_ns;
+	bool throttled;			      /* TX stopped until credit_next_ns */
+	uint64_t stall_since_ns;	      /* head frame short of slots since, 0 = not */
+	uint64_t bl_time[NB_RX_BACKLOG_PKTS]; /* when each backlog entry was queued */
 };
 
 enum nb_hotplug_state {
@@ -206,6 +232,12 @@ struct nb_vif {
 	struct nb_hotplug *hp; /* running script, or NULL */
 	const char *hp_action; /* "online" / "offline" */
 	uint64_t hp_deadline_ms;
+
+	/* rate= ("bytes,usecs", libxl): written by the control thread on the key's watch, read
+	 * by the worker once per TX pass; usecs 0 = unlimited. A pass that sees one new and
+	 * one old value is harmless, so the pair needs no lock. */
+	_Atomic uint64_t rate_bytes, rate_usec;
+	_Atomic bool stalled; /* set and cleared by the worker, read by anyone */
 
 	bool dp_active;		     /* the worker may use q (changed on the worker only) */
 	_Atomic bool disabled;	     /* set by the worker on a protocol violation */

@@ -13,6 +13,19 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline uint64_t
+nb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static inline uint64_t
 nb_stat_get(_Atomic uint64_t *a)
@@ -41,6 +54,10 @@ nb_vif_get_stats(const struct nb_vif *vif, struct nb_vif_stats *st)
 	st->rx_drop_disconnected = nb_stat_get(&a->rx_drop_disconnected);
 	st->rx_drop_too_big = nb_stat_get(&a->rx_drop_too_big);
 	st->rx_grant_errors = nb_stat_get(&a->rx_grant_errors);
+	st->tx_throttled = nb_stat_get(&a->tx_throttled);
+	st->rx_drop_expired = nb_stat_get(&a->rx_drop_expired);
+	st->rx_drop_stalled = nb_stat_get(&a->rx_drop_stalled);
+	st->rx_stalls = nb_stat_get(&a->rx_stalls);
 	st->notifies = nb_stat_get(&a->notifies);
 	st->events = nb_stat_get(&a->events);
 	for (i = 0;
@@ -59,6 +76,7 @@ nb_vif_map_rings(struct nb_vif *vif, uint32_t tx_ref, uint32_t rx_ref, uint32_t 
 	q->tx_page = q->rx_page = NULL;
 	q->tx_port = q->rx_port = -1;
 	q->evtchn = NULL;
+	q->timer_fd = q->wait_ep = -1;
 	err = nb_hv_map(hv, vif->domid, &tx_ref, 1, false, &q->tx_page);
 	if (err)
 		goto fail;
@@ -95,6 +113,35 @@ nb_vif_map_rings(struct nb_vif *vif, uint32_t tx_ref, uint32_t rx_ref, uint32_t 
 		}
 	}
 	q->rx_port = port;
+	/* The worker sleeps on one fd per vif: the event channel and the data-path timer. */
+	q->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	q->wait_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (q->timer_fd < 0 || q->wait_ep < 0) {
+		err = -errno;
+		goto fail;
+	}
+	{
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		if (epoll_ctl(q->wait_ep, EPOLL_CTL_ADD, nb_hv_evtchn_fd(q->evtchn), &ev) < 0 ||
+		    epoll_ctl(q->wait_ep, EPOLL_CTL_ADD, q->timer_fd, &ev) < 0) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	q->timer_at_ns = 0;
+	q->drain_ns = (uint64_t)(vif->be->cfg.rx_drain_ms ? vif->be->cfg.rx_drain_ms
+				 : vif->fe.rx_notify	  ? NB_RX_DRAIN_MS
+							  : NB_RX_DRAIN_NO_NOTIFY_MS) *
+		      1000000u;
+	q->stall_ns =
+		(uint64_t)(vif->be->cfg.rx_stall_ms ? vif->be->cfg.rx_stall_ms : NB_RX_STALL_MS) *
+		1000000u;
+	q->credit = 0;
+	q->credit_next_ns = 0;
+	q->throttled = false;
+	q->stall_since_ns = 0;
+	atomic_store(&vif->stalled, false);
 	q->bl_head = q->bl_tail = 0;
 	q->bl_bytes = 0;
 	q->rx_req_needed = 0;
@@ -112,6 +159,11 @@ nb_vif_unmap_rings(struct nb_vif *vif)
 
 	/* The backlog was emptied on the worker that owns its packets (nb_vif_dp_stop or
 	 * nb_vif_drop_backlog): a packet is only ever freed by its pool's worker. */
+	if (q->wait_ep >= 0)
+		close(q->wait_ep);
+	if (q->timer_fd >= 0)
+		close(q->timer_fd);
+	q->wait_ep = q->timer_fd = -1;
 	nb_hv_evtchn_close(q->evtchn);
 	q->evtchn = NULL;
 	q->tx_port = q->rx_port = -1;
@@ -180,6 +232,7 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 	struct nb_queue *q = &vif->q;
 	unsigned int n_pkts = 0, n_segs = 0, n_out = 0, i, j, s;
 	bool responded = false;
+	uint64_t rate_usec;
 	RING_IDX prod, cons;
 
 	if (!nb_vif_usable(vif))
@@ -194,6 +247,25 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 		return 0;
 	}
 	cons = q->tx.req_cons;
+	rate_usec = atomic_load_explicit(&vif->rate_usec, memory_order_relaxed);
+	if (rate_usec) {
+		uint64_t now = nb_now_ns();
+
+		if (now >= q->credit_next_ns) {
+			uint64_t bytes =
+				atomic_load_explicit(&vif->rate_bytes, memory_order_relaxed);
+			uint64_t cap =
+				bytes > NB_TX_CREDIT_MIN_BURST ? bytes : NB_TX_CREDIT_MIN_BURST;
+
+			q->credit = q->credit + bytes < cap ? q->credit + bytes : cap;
+			q->credit_next_ns = now + rate_usec * 1000u;
+			q->throttled = false;
+		}
+		if (q->throttled)
+			return 0;
+	} else {
+		q->throttled = false;
+	}
 	while (n_pkts < max && cons != prod) {
 		struct nb_tx_pkt *tp = &q->tx_pkts[n_pkts];
 		enum nb_tx_verdict v = nb_tx_parse(&q->tx, cons, prod, tp);
@@ -202,6 +274,16 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 
 		if (v == NB_TX_EMPTY)
 			break;
+		if (v == NB_TX_OK && rate_usec) {
+			/* Out of credit: the packet stays on the ring until the next window
+			 * (Linux tx_credit_exceeded()); nothing was consumed. */
+			if (tp->size > q->credit) {
+				q->throttled = true;
+				NB_STAT_INC(vif, tx_throttled, 1);
+				break;
+			}
+			q->credit -= tp->size;
+		}
 		NB_STAT_INC(vif, tx_verdicts[v], 1);
 		if (nb_tx_verdict_is_fatal(v)) {
 			nb_vif_fatal(vif, v);
@@ -224,6 +306,8 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 			 * pass, as Linux does when it cannot allocate an skb. */
 			pkt_free(p);
 			NB_STAT_INC(vif, tx_drop_nobuf, 1);
+			if (rate_usec)
+				q->credit += tp->size; /* not sent: its credit is not spent */
 			break;
 		}
 		off = 0;
@@ -337,8 +421,11 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 
 		if (prod - cons < need) {
 			q->rx_req_needed = need;
+			if (!q->stall_since_ns)
+				q->stall_since_ns = nb_now_ns();
 			break;
 		}
+		q->stall_since_ns = 0;
 		for (k = 0; k < need; k++) {
 			struct netif_rx_request req;
 			uint32_t chunk = p->len - off;
@@ -459,6 +546,7 @@ void
 nb_vif_guest_rx(struct nb_vif *vif, struct pkt **pkts, unsigned int n)
 {
 	struct nb_queue *q = &vif->q;
+	uint64_t now = n ? nb_now_ns() : 0;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
@@ -466,6 +554,12 @@ nb_vif_guest_rx(struct nb_vif *vif, struct pkt **pkts, unsigned int n)
 
 		if (!nb_vif_usable(vif)) {
 			NB_STAT_INC(vif, rx_drop_disconnected, 1);
+			pkt_free(p);
+			continue;
+		}
+		/* A stalled guest is not queued for: its carrier is off, as in Linux. */
+		if (atomic_load_explicit(&vif->stalled, memory_order_relaxed)) {
+			NB_STAT_INC(vif, rx_drop_stalled, 1);
 			pkt_free(p);
 			continue;
 		}
@@ -484,10 +578,69 @@ nb_vif_guest_rx(struct nb_vif *vif, struct pkt **pkts, unsigned int n)
 			continue;
 		}
 		q->backlog[q->bl_tail % NB_RX_BACKLOG_PKTS] = p;
+		q->bl_time[q->bl_tail % NB_RX_BACKLOG_PKTS] = now;
 		q->bl_tail++;
 		q->bl_bytes += p->len;
 	}
 	nb_vif_guest_rx_flush(vif);
+}
+
+/* Frees the oldest 'n' backlog entries, counting them in 'ctr'. */
+static void
+nb_rx_drop_head(struct nb_vif *vif, uint32_t n, _Atomic uint64_t *ctr)
+{
+	struct nb_queue *q = &vif->q;
+
+	for (uint32_t i = 0; i < n && q->bl_head != q->bl_tail; i++) {
+		struct pkt *p = q->backlog[q->bl_head % NB_RX_BACKLOG_PKTS];
+
+		q->bl_bytes -= p->len;
+		q->bl_head++;
+		pkt_free(p);
+		atomic_store_explicit(ctr, atomic_load_explicit(ctr, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+	}
+	if (q->bl_head == q->bl_tail) {
+		q->stall_since_ns = 0;
+		q->rx_req_needed = 0;
+	}
+}
+
+/*
+ * Time-driven work (owning worker), as Linux's RX kthread does it: frames queued longer than
+ * the drain timeout are dropped; a guest short of RX slots for the stall timeout is marked
+ * stalled (backlog dropped, new frames refused) until it posts enough buffers again.
+ */
+static void
+nb_vif_timers(struct nb_vif *vif)
+{
+	struct nb_queue *q = &vif->q;
+	uint64_t now = nb_now_ns();
+
+	if (q->timer_at_ns && now >= q->timer_at_ns) {
+		uint64_t expirations;
+
+		if (read(q->timer_fd, &expirations, sizeof(expirations)) < 0) {
+			/* EAGAIN: not expired on the kernel's clock yet; it fires again. */
+		}
+		q->timer_at_ns = 0;
+	}
+	if (atomic_load_explicit(&vif->stalled, memory_order_relaxed)) {
+		RING_IDX prod = NB_READ_ONCE(q->rx.sring->req_prod);
+
+		if (prod - q->rx.req_cons >= NB_RX_SLOTS_MAX &&
+		    prod - q->rx.req_cons <= RING_SIZE(&q->rx))
+			atomic_store(&vif->stalled, false);
+		return;
+	}
+	while (q->bl_head != q->bl_tail &&
+	       now - q->bl_time[q->bl_head % NB_RX_BACKLOG_PKTS] > q->drain_ns)
+		nb_rx_drop_head(vif, 1, &vif->stats.rx_drop_expired);
+	if (q->stall_since_ns && now - q->stall_since_ns > q->stall_ns) {
+		atomic_store(&vif->stalled, true);
+		NB_STAT_INC(vif, rx_stalls, 1);
+		nb_rx_drop_head(vif, q->bl_tail - q->bl_head, &vif->stats.rx_drop_stalled);
+	}
 }
 
 void
@@ -507,6 +660,45 @@ nb_vif_poll_events(struct nb_vif *vif)
 	}
 	if (n)
 		NB_STAT_INC(vif, events, (uint64_t)n);
+	if (q->timer_at_ns || q->bl_head != q->bl_tail || q->stall_since_ns ||
+	    atomic_load_explicit(&vif->stalled, memory_order_relaxed))
+		nb_vif_timers(vif);
+}
+
+/* Before sleeping: arms the timer for the earliest deadline of the data path, if any. */
+static void
+nb_vif_arm_timer(struct nb_vif *vif)
+{
+	struct nb_queue *q = &vif->q;
+	uint64_t at = UINT64_MAX, now = 0;
+
+	if (q->throttled)
+		at = q->credit_next_ns;
+	if (q->bl_head != q->bl_tail) {
+		uint64_t t = q->bl_time[q->bl_head % NB_RX_BACKLOG_PKTS] + q->drain_ns + 1;
+
+		if (t < at)
+			at = t;
+		if (q->stall_since_ns && q->stall_since_ns + q->stall_ns + 1 < at)
+			at = q->stall_since_ns + q->stall_ns + 1;
+		if (!vif->fe.rx_notify) {
+			/* Nobody kicks us when buffers are posted: poll for them. */
+			now = nb_now_ns();
+			if (now + NB_RX_POLL_MS * 1000000u < at)
+				at = now + NB_RX_POLL_MS * 1000000u;
+		}
+	}
+	if (at == UINT64_MAX || at == q->timer_at_ns)
+		return;
+	{
+		struct itimerspec its = {
+			.it_value = { .tv_sec = (time_t)(at / 1000000000u),
+				      .tv_nsec = (long)(at % 1000000000u) },
+		};
+
+		if (timerfd_settime(q->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+			q->timer_at_ns = at;
+	}
 }
 
 bool
@@ -517,9 +709,19 @@ nb_vif_arm(struct nb_vif *vif)
 
 	if (!nb_vif_usable(vif))
 		return false;
-	RING_FINAL_CHECK_FOR_REQUESTS(&q->tx, more);
-	if (more)
-		return true;
+	nb_vif_arm_timer(vif);
+	/* Throttled requests wait for the timer, not for an event. */
+	if (!q->throttled) {
+		RING_FINAL_CHECK_FOR_REQUESTS(&q->tx, more);
+		if (more)
+			return true;
+	}
+	if (atomic_load_explicit(&vif->stalled, memory_order_relaxed)) {
+		/* Kicked once the guest has posted enough to take any frame again. */
+		NB_WRITE_ONCE(q->rx.sring->req_event, q->rx.req_cons + NB_RX_SLOTS_MAX);
+		xen_mb();
+		return NB_READ_ONCE(q->rx.sring->req_prod) - q->rx.req_cons >= NB_RX_SLOTS_MAX;
+	}
 	if (q->bl_head != q->bl_tail) {
 		/* Ask to be kicked once the guest has posted what the head packet needs. */
 		RING_IDX want = q->rx.req_cons + (q->rx_req_needed ? q->rx_req_needed : 1);
@@ -536,7 +738,7 @@ nb_vif_arm(struct nb_vif *vif)
 int
 nb_vif_wait_fd(const struct nb_vif *vif)
 {
-	return vif->dp_active && vif->q.evtchn ? nb_hv_evtchn_fd(vif->q.evtchn) : -1;
+	return vif->dp_active && vif->q.evtchn ? vif->q.wait_ep : -1;
 }
 
 /* What the switch may hand this guest as it is (port.h PORT_OFF_*), from its features. */
@@ -583,4 +785,19 @@ nb_vif_dp_stop(struct nb_vif *vif)
 {
 	vif->dp_active = false;
 	nb_vif_drop_backlog(vif);
+}
+
+bool
+nb_vif_is_stalled(const struct nb_vif *vif)
+{
+	return atomic_load_explicit(&((struct nb_vif *)vif)->stalled, memory_order_relaxed);
+}
+
+void
+nb_vif_rate(const struct nb_vif *vif, uint64_t *bytes, uint64_t *usec)
+{
+	struct nb_vif *v = (struct nb_vif *)vif;
+
+	*bytes = atomic_load_explicit(&v->rate_bytes, memory_order_relaxed);
+	*usec = atomic_load_explicit(&v->rate_usec, memory_order_relaxed);
 }

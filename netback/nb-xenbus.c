@@ -139,6 +139,37 @@ nb_vif_report(struct nb_vif *vif, int err, const char *fmt, ...)
 	nb_vif_switch_state(vif, XenbusStateClosing);
 }
 
+/*
+ * Reads the backend "rate" key ("<bytes>,<usecs>", libxl_nic.c) into the vif, as Linux's
+ * xen_net_read_rate() and its watch do: absent means unlimited; a malformed value is
+ * refused with a message and leaves the vif unlimited. The worker sees it on its next pass.
+ */
+static void
+nb_vif_read_rate(struct nb_vif *vif)
+{
+	unsigned long long bytes = 0, usec = 0;
+	char buf[64], tail;
+	int err = nb_xs_read(vif->be, vif->be_path, "rate", buf, sizeof(buf));
+
+	if (!err && (sscanf(buf, "%llu,%llu%c", &bytes, &usec, &tail) != 2 || bytes == 0 ||
+		     usec == 0 || usec > 0xffffffffull || buf[0] == '-' || strchr(buf, '-'))) {
+		fprintf(stderr, "netback: %s: ignoring malformed rate '%s' (want BYTES,USECS)\n",
+			vif->name, buf);
+		bytes = usec = 0;
+	} else if (err) {
+		bytes = usec = 0;
+	}
+	if (atomic_load(&vif->rate_bytes) != bytes || atomic_load(&vif->rate_usec) != usec) {
+		atomic_store(&vif->rate_bytes, (uint64_t)bytes);
+		atomic_store(&vif->rate_usec, (uint64_t)usec);
+		if (usec)
+			fprintf(stderr, "netback: %s: rate limit %llu bytes per %llu us\n",
+				vif->name, bytes, usec);
+		else
+			fprintf(stderr, "netback: %s: no rate limit\n", vif->name);
+	}
+}
+
 static void
 nb_vif_clear_error(struct nb_vif *vif)
 {
@@ -496,6 +527,7 @@ nb_vif_reconcile(struct nb_backend *be, unsigned int domid, unsigned int devid)
 		return; /* probe failed and was reported */
 
 	vif->online = nb_xs_read_uint(be, vif->be_path, "online", 1, &v) ? true : v == 1;
+	nb_vif_read_rate(vif);
 	fe_state = nb_xs_read_uint(be, vif->fe_path, "state", XenbusStateReconfigured, &v)
 			   ? XenbusStateUnknown
 			   : (int)v;

@@ -48,6 +48,8 @@ struct nb_backend_cfg {
 	const char *hotplug_log;	 /* file receiving the scripts' output */
 	const char *const *script_env;	 /* extra "NAME=value" for scripts, NULL-terminated */
 	unsigned int hotplug_timeout_ms; /* 0 = NB_HOTPLUG_TIMEOUT_MS */
+	unsigned int rx_drain_ms;	 /* 0 = Linux's defaults (10 s, 30 ms without rx-notify) */
+	unsigned int rx_stall_ms;	 /* 0 = 60 s */
 	const struct nb_backend_ops *ops;
 	void *ops_arg;
 };
@@ -92,6 +94,9 @@ int nb_vif_state(const struct nb_vif *vif);	 /* XenbusState of the backend */
 int nb_vif_fe_state(const struct nb_vif *vif);	 /* XenbusState of the frontend */
 bool nb_vif_is_connected(const struct nb_vif *vif);
 bool nb_vif_is_disabled(const struct nb_vif *vif);
+bool nb_vif_is_stalled(const struct nb_vif *vif); /* guest stopped posting RX buffers */
+/* The rate limit in force: bytes per window and window length in µs (0: unlimited). */
+void nb_vif_rate(const struct nb_vif *vif, uint64_t *bytes, uint64_t *usec);
 const char *nb_vif_error(const struct nb_vif *vif); /* last reported error, "" if none */
 
 /* Per-vif private data of the daemon (e.g. its switch port). */
@@ -112,6 +117,10 @@ struct nb_vif_stats {
 	uint64_t rx_drop_disconnected; /* frames for a vif without rings */
 	uint64_t rx_drop_too_big;      /* frame needs more slots than the guest allows */
 	uint64_t rx_grant_errors;      /* a grant copy into a guest buffer failed */
+	uint64_t tx_throttled;	       /* TX passes stopped by the rate limit (rate=) */
+	uint64_t rx_drop_expired;      /* queued longer than the drain timeout */
+	uint64_t rx_drop_stalled;      /* dropped while the guest was stalled */
+	uint64_t rx_stalls;	       /* times the guest stopped posting RX buffers */
 	uint64_t notifies;	       /* event-channel notifications sent */
 	uint64_t events;	       /* event-channel events received */
 	uint64_t tx_verdicts[32];      /* per enum nb_tx_verdict */

@@ -58,7 +58,7 @@ usage(FILE *f)
 		"  neigh-show NET | nat-show NET | nat-check NET",
 		"  capture PORT -w FILE [-c N] [--seconds S]",
 		"domains and vifs (toolstack):",
-		"  create CONFIGFILE | list | destroy DOMAIN",
+		"  create CONFIGFILE | list | destroy DOMAIN | pause DOMAIN | unpause DOMAIN",
 		"  network-attach DOMAIN VIFSPEC | network-detach DOMAIN DEVID|MAC",
 		"  network-list DOMAIN",
 		"DIR: --rundir, else $NETBACK_RUNDIR, else " NBCTL_DEFAULT_RUNDIR ".",
@@ -703,6 +703,7 @@ cmd_destroy(int argc, char **argv)
 	pid = guest_pid(dom.name);
 	if (pid > 0) {
 		kill(pid, SIGTERM);
+		kill(pid, SIGCONT); /* a paused guest takes its SIGTERM once it runs again */
 		for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
 			usleep(50000);
 		if (kill(pid, 0) == 0)
@@ -727,6 +728,67 @@ cmd_destroy(int argc, char **argv)
 	return 0;
 }
 
+/* Whether the guest process 'pid' is stopped (paused): state 'T' in /proc/PID/stat. */
+static bool
+guest_paused(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	rp = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+	return rp && rp[1] == ' ' && rp[2] == 'T';
+}
+
+/*
+ * pause / unpause DOMAIN, as xl pause/unpause: the simulated guest's vCPU is its nb-guest
+ * process, so it is stopped (SIGSTOP) and continued (SIGCONT). A paused guest services none
+ * of its rings; the backend must keep every other port going.
+ */
+static int
+cmd_pause_common(int argc, char **argv, bool pause)
+{
+	struct nb_sim_domain_info dom;
+	pid_t pid;
+
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (find_domain(argv[1], &dom))
+		return 1;
+	pid = guest_pid(dom.name);
+	if (pid <= 0) {
+		fprintf(stderr, "nbctl: domain %s has no running guest\n", dom.name);
+		return 1;
+	}
+	if (kill(pid, pause ? SIGSTOP : SIGCONT) < 0) {
+		fprintf(stderr, "nbctl: %s %s: %s\n", pause ? "pause" : "unpause", dom.name,
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int
+cmd_pause(int argc, char **argv)
+{
+	return cmd_pause_common(argc, argv, true);
+}
+
+static int
+cmd_unpause(int argc, char **argv)
+{
+	return cmd_pause_common(argc, argv, false);
+}
+
 static int
 cmd_list(int argc, char **argv)
 {
@@ -743,9 +805,10 @@ cmd_list(int argc, char **argv)
 	else
 		printf("%-24s %5s %8s %s\n", "Name", "ID", "Mem", "State");
 	for (int i = 0; i < n; i++) {
-		const char *state = infos[i].domid == 0		   ? "running"
-				    : guest_pid(infos[i].name) > 0 ? "running"
-								   : "no-guest";
+		pid_t pid = infos[i].domid == 0 ? 0 : guest_pid(infos[i].name);
+		const char *state = infos[i].domid == 0 ? "running"
+				    : pid > 0		? (guest_paused(pid) ? "paused" : "running")
+							: "no-guest";
 
 		if (json)
 			printf("%s{\"name\":\"%s\",\"domid\":%u,\"memory\":%u,\"state\":\"%s\"}",
@@ -868,6 +931,8 @@ main(int argc, char **argv)
 	} local[] = {
 		{ "create", cmd_create },
 		{ "destroy", cmd_destroy },
+		{ "pause", cmd_pause },
+		{ "unpause", cmd_unpause },
 		{ "list", cmd_list },
 		{ "network-attach", cmd_network_attach },
 		{ "network-detach", cmd_network_detach },

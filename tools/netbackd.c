@@ -838,13 +838,20 @@ nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
 			fprintf(r->out,
 				",\"vif\":{\"tx_errors\":%llu,\"tx_grant_errors\":%llu,"
 				"\"tx_gso\":%llu,\"rx_gso\":%llu,\"rx_grant_errors\":%llu,"
-				"\"notifies\":%llu,"
-				"\"events\":%llu}",
+				"\"notifies\":%llu,\"events\":%llu,\"tx_throttled\":%llu,"
+				"\"rx_drop_expired\":%llu,\"rx_drop_stalled\":%llu,\"rx_stalls\":%"
+				"llu,"
+				"\"rx_drop_backlog\":%llu}",
 				(unsigned long long)vs.tx_errors,
 				(unsigned long long)vs.tx_grant_errors,
 				(unsigned long long)vs.tx_gso, (unsigned long long)vs.rx_gso,
 				(unsigned long long)vs.rx_grant_errors,
-				(unsigned long long)vs.notifies, (unsigned long long)vs.events);
+				(unsigned long long)vs.notifies, (unsigned long long)vs.events,
+				(unsigned long long)vs.tx_throttled,
+				(unsigned long long)vs.rx_drop_expired,
+				(unsigned long long)vs.rx_drop_stalled,
+				(unsigned long long)vs.rx_stalls,
+				(unsigned long long)vs.rx_drop_backlog);
 		}
 		fprintf(r->out, "}");
 	} else {
@@ -870,6 +877,16 @@ nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
 			if (vs.rx_grant_errors)
 				fprintf(r->out, "  rx_grant_errors: %llu\n",
 					(unsigned long long)vs.rx_grant_errors);
+			if (vs.tx_throttled)
+				fprintf(r->out, "  tx_throttled: %llu\n",
+					(unsigned long long)vs.tx_throttled);
+			if (vs.rx_drop_expired || vs.rx_drop_stalled || vs.rx_stalls)
+				fprintf(r->out,
+					"  rx_drop_expired: %llu rx_drop_stalled: %llu stalls: "
+					"%llu\n",
+					(unsigned long long)vs.rx_drop_expired,
+					(unsigned long long)vs.rx_drop_stalled,
+					(unsigned long long)vs.rx_stalls);
 			if (vs.tx_gso || vs.rx_gso)
 				fprintf(r->out, "  gso: from guest %llu, to guest %llu\n",
 					(unsigned long long)vs.tx_gso,
@@ -921,24 +938,29 @@ nbd_vif_list_one(void *arg, struct nb_vif *vif)
 	struct nbd_vif *v = nb_vif_get_user(vif);
 	struct vsw_net *net = v ? vsw_port_net(r->d->sw, v->port) : NULL;
 	const uint8_t *m = nb_vif_mac(vif);
+	uint64_t rate_bytes, rate_usec;
 	char mac[18];
 
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
 		 m[5]);
+	nb_vif_rate(vif, &rate_bytes, &rate_usec);
 	if (r->json)
 		fprintf(r->out,
 			"%s{\"name\":\"%s\",\"domid\":%u,\"devid\":%u,\"mac\":\"%s\",\"state\":%d,"
 			"\"fe_state\":%d,\"network\":\"%s\",\"connected\":%s,\"disabled\":%s,"
-			"\"error\":\"%s\"}",
+			"\"stalled\":%s,\"rate_bytes\":%llu,\"rate_usec\":%llu,\"error\":\"%s\"}",
 			c->first ? "" : ",", nb_vif_name(vif), nb_vif_domid(vif), nb_vif_devid(vif),
 			mac, nb_vif_state(vif), nb_vif_fe_state(vif), net ? vsw_net_name(net) : "",
 			nb_vif_is_connected(vif) ? "true" : "false",
-			nb_vif_is_disabled(vif) ? "true" : "false", nb_vif_error(vif));
+			nb_vif_is_disabled(vif) ? "true" : "false",
+			nb_vif_is_stalled(vif) ? "true" : "false", (unsigned long long)rate_bytes,
+			(unsigned long long)rate_usec, nb_vif_error(vif));
 	else
-		fprintf(r->out, "%-12s %5u %5u %-17s %-12s %-12s %-12s %s\n", nb_vif_name(vif),
+		fprintf(r->out, "%-12s %5u %5u %-17s %-12s %-12s %-12s %s%s\n", nb_vif_name(vif),
 			nb_vif_domid(vif), nb_vif_devid(vif), mac,
 			nbd_state_name(nb_vif_state(vif)), nbd_state_name(nb_vif_fe_state(vif)),
-			net ? vsw_net_name(net) : "-", nb_vif_error(vif));
+			net ? vsw_net_name(net) : "-", nb_vif_is_stalled(vif) ? "stalled " : "",
+			nb_vif_error(vif));
 	c->first = false;
 	return 0;
 }
@@ -1412,7 +1434,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: netbackd [--rundir DIR] [--hv sim|xen] [--workers N] [--script-dir DIR]\n"
-		"                [--hotplug-timeout SECONDS] [--foreground]\n"
+		"                [--hotplug-timeout SECONDS] [--rx-drain-ms MS] [--rx-stall-ms "
+		"MS]\n"
+		"                [--foreground]\n"
 		"Default DIR: $NETBACK_RUNDIR or " NBD_DEFAULT_RUNDIR
 		"; --hv sim unless /dev/xen/evtchn exists.\n");
 }
@@ -1422,6 +1446,8 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rundir", required_argument, NULL, 'r' },
+		{ "rx-drain-ms", required_argument, NULL, 'D' },
+		{ "rx-stall-ms", required_argument, NULL, 'S' },
 		{ "hv", required_argument, NULL, 'H' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "script-dir", required_argument, NULL, 's' },
@@ -1441,11 +1467,28 @@ main(int argc, char **argv)
 	sigset_t mask;
 
 	d.rundir = env && *env ? env : NBD_DEFAULT_RUNDIR;
-	while ((c = getopt_long(argc, argv, "r:H:w:s:t:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:D:S:H:w:s:t:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			d.rundir = optarg;
 			break;
+		case 'D':
+		case 'S': {
+			char *end;
+			unsigned long ms = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || ms < 1 || ms > 3600000) {
+				fprintf(stderr,
+					"netbackd: --%s: expected 1..3600000 ms, got '%s'\n",
+					c == 'D' ? "rx-drain-ms" : "rx-stall-ms", optarg);
+				return 2;
+			}
+			if (c == 'D')
+				cfg.rx_drain_ms = (unsigned int)ms;
+			else
+				cfg.rx_stall_ms = (unsigned int)ms;
+			break;
+		}
 		case 'H':
 			if (!strcmp(optarg, "sim"))
 				kind = NB_HV_SIM;

@@ -125,7 +125,8 @@ unsigned int nb_nf_tx_slots_free(const struct nb_nf_tx *tx);
 
 /*
  * Points 'iov' at the pages the next frame will use, in order, so it can be read straight
- * into them (readv). Returns NB_NF_TX_MAX_SLOTS, or -ENOSPC if fewer slots are free.
+ * into them (readv). Returns NB_NF_TX_MAX_SLOTS, or -ENOSPC if fewer slots are free or the
+ * ring has no entry beyond them for a GSO extra.
  */
 int nb_nf_tx_prepare(struct nb_nf_tx *tx, struct iovec iov[NB_NF_TX_MAX_SLOTS]);
 
