@@ -77,10 +77,11 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBNB)
 unit-build: $(UNITS) $(PROGS)
 
 # XDP programs (vswitch/bpf/*.bpf.c) into $(BUILD)/bpf/, where the af_xdp port looks for them
-# (../bpf beside build/bin and build/tests; see vswitch/port-afxdp.h). Always clang.
+# (../bpf beside build/bin and build/tests; see vswitch/port-afxdp.h). Always clang; every
+# build directory (build/clang, build/san) gets its own copy.
 BPF_OBJS := $(patsubst vswitch/bpf/%.c,$(BUILD)/bpf/%.o,$(wildcard vswitch/bpf/*.bpf.c))
 BPF_INC  := -I/usr/include/$(shell gcc -print-multiarch 2>/dev/null)
-programs unit-build: $(BPF_OBJS)
+programs unit-build $(UNITS): $(BPF_OBJS)
 $(BUILD)/bpf/%.o: vswitch/bpf/%.c
 	@mkdir -p $(dir $@)
 	clang -O2 -g -target bpf -Wall -Werror $(BPF_INC) -c $< -o $@
