@@ -420,11 +420,15 @@ port_afxdp_rx_burst(struct port *port, unsigned int qid, struct pkt_pool *pool,
 		}
 	}
 	xsk_ring_cons__release(&xp->rx, n);
-	/* The frames came off the fill ring, so it has room for them again. */
+	/* The frames came off the fill ring, so it has room for them again (else, which would
+	 * be a bug, they are kept for TX rather than lost). */
 	if (xsk_ring_prod__reserve(&xp->fq, n, &fidx) == n) {
 		for (uint32_t i = 0; i < n; i++)
 			*xsk_ring_prod__fill_addr(&xp->fq, fidx + i) = xp->recycle[i];
 		xsk_ring_prod__submit(&xp->fq, n);
+	} else {
+		for (uint32_t i = 0; i < n && xp->n_free < PORT_AFXDP_FRAMES; i++)
+			xp->free_frames[xp->n_free++] = xp->recycle[i];
 	}
 	if (xsk_ring_prod__needs_wakeup(&xp->fq))
 		recvfrom(xp->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
