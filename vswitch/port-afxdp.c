@@ -553,8 +553,10 @@ port_afxdp_tx_burst(struct port *port, unsigned int qid, struct pkt_batch *batch
 	if (room) {
 		xsk_ring_prod__submit(&xp->tx, room);
 		port_count_tx(port, room, bytes);
-		port_afxdp_kick(xp);
 	}
+	/* Also when nothing fitted: what waits on a full ring (the device was down) must move. */
+	if (n)
+		port_afxdp_kick(xp);
 	return room;
 }
 

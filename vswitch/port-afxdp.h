@@ -51,8 +51,9 @@
  *   MTU, GSO frames), TX_QUEUE_FULL (no free UMEM frame or TX ring slot; or the device
  *   dropped one, which the kick reports: that frame is also in tx_packets, which counts
  *   frames put on the ring), TX_PORT_DOWN (ring full while the last kick said the device
- *   is down). A kick the kernel could not finish (its budget, a busy device) is repeated
- *   from poll().
+ *   is down: frames wait on the ring while it is, and the first burst after it is up again
+ *   sends them). A kick the kernel could not finish (its budget, a busy device) is
+ *   repeated from poll().
  * - wait_fd is the socket (readable when the RX ring holds frames); arm() reports frames
  *   waiting or an unfinished kick; poll() reclaims completions and repeats unfinished kicks.
  * - Threading and errors as port.h; construct also returns -EINVAL (args, not Ethernet).

@@ -497,6 +497,66 @@ body_fill_ring_starvation_is_counted(void)
 	pkt_pool_destroy(pool);
 }
 
+/* While the interface is down frames wait on the TX ring; once it is full they are dropped as
+ * tx_port_down; after the link comes back the next burst's kick sends what waited. */
+static void
+body_tx_while_down_is_counted_and_resumes(void)
+{
+	struct port *port = open_port();
+	struct pkt_batch b = { 0 };
+	struct pkt_pool *pool;
+	uint8_t buf[2048];
+	unsigned int queued = 0, got = 0;
+	int peer = peer_socket();
+	ssize_t n;
+
+	CHECK_EQ(pkt_pool_create(64, 2048, &pool), 0);
+	CHECK(system("ip link set " IF_PORT " down") == 0);
+	for (uint32_t seq = 0; seq < PORT_AFXDP_RING + 2 * PKT_BATCH_MAX; seq++) {
+		struct pkt *p = pkt_alloc(pool);
+		size_t len = make_frame(buf, 80, seq);
+
+		CHECK(p != NULL);
+		CHECK(pkt_put(p, (uint32_t)len) != NULL);
+		memcpy(pkt_data(p), buf, len);
+		b.pkts[b.count++] = p;
+		if (pkt_batch_is_full(&b))
+			queued += port_tx_burst(port, 0, &b);
+	}
+	queued += port_tx_burst(port, 0, &b);
+	CHECK_EQ(queued, PORT_AFXDP_RING);
+	CHECK_EQ(ctr(port, VSW_CTR_TX_PORT_DOWN), 2 * PKT_BATCH_MAX);
+	CHECK_EQ(ctr(port, VSW_CTR_TX_QUEUE_FULL), 0);
+	CHECK(system("ip link set " IF_PORT " up") == 0);
+	usleep(200 * 1000);
+	/* One more frame: its burst kicks the ring. */
+	{
+		struct pkt *p = pkt_alloc(pool);
+
+		CHECK(p != NULL);
+		CHECK(pkt_put(p, 80) != NULL);
+		make_frame(pkt_data(p), 80, 99999);
+		b.pkts[b.count++] = p;
+	}
+	for (uint64_t end = now_ms() + WAIT_MS; now_ms() < end && got < PORT_AFXDP_RING;) {
+		if (b.count) {
+			unsigned int sent = port_tx_burst(port, 0, &b);
+
+			CHECK(sent <= 1);
+		}
+		port->cls->poll(port);
+		while ((n = peer_receive_wait(peer, buf, sizeof(buf), 0)) > 0) {
+			CHECK_EQ(frame_seq(buf), got);
+			got++;
+		}
+		usleep(1000);
+	}
+	CHECK_EQ(got, PORT_AFXDP_RING);
+	close(peer);
+	port_close(port);
+	pkt_pool_destroy(pool);
+}
+
 static void
 body_oversized_tx_is_dropped_and_counted(void)
 {
@@ -589,6 +649,7 @@ NETNS_TEST(vlan_tagged_frame_is_unchanged)
 NETNS_TEST(burst_of_1000_frames_is_counted_exactly)
 NETNS_TEST(tx_bursts_reuse_umem_frames)
 NETNS_TEST(fill_ring_starvation_is_counted)
+NETNS_TEST(tx_while_down_is_counted_and_resumes)
 NETNS_TEST(oversized_tx_is_dropped_and_counted)
 NETNS_TEST(unusable_interface_is_refused)
 NETNS_TEST(bad_args_are_refused)
@@ -603,6 +664,7 @@ main(void)
 		cmocka_unit_test(burst_of_1000_frames_is_counted_exactly),
 		cmocka_unit_test(tx_bursts_reuse_umem_frames),
 		cmocka_unit_test(fill_ring_starvation_is_counted),
+		cmocka_unit_test(tx_while_down_is_counted_and_resumes),
 		cmocka_unit_test(oversized_tx_is_dropped_and_counted),
 		cmocka_unit_test(unusable_interface_is_refused),
 		cmocka_unit_test(bad_args_are_refused),
