@@ -522,8 +522,11 @@ nbd_uplink_open(const struct nb_netcfg *c, const char *args, struct port **portp
 	if (strcmp(c->uplink_type, "af_xdp"))
 		return port_open("af_packet", c->uplink, args, portp);
 	err = port_open("af_xdp", c->uplink, args, portp);
-	if (!err)
+	if (!err) {
+		fprintf(stderr, "netbackd: uplink %s: af_xdp, %s\n", c->uplink,
+			port_afxdp_mode(*portp));
 		return 0;
+	}
 	fprintf(stderr, "netbackd: notice: uplink %s: af_xdp unavailable (%s), using af_packet\n",
 		c->uplink, strerror(-err));
 	return port_open("af_packet", c->uplink, args, portp);

@@ -616,6 +616,18 @@ port_afxdp_poll(struct port *port)
 		port_afxdp_kick(xp);
 }
 
+const char *
+port_afxdp_mode(const struct port *port)
+{
+	const struct port_afxdp *xp = (const struct port_afxdp *)port;
+
+	if (port->cls != &port_afxdp_class)
+		return NULL;
+	if (xp->xdp_flags == XDP_FLAGS_DRV_MODE)
+		return xp->zerocopy ? "driver mode, zero-copy" : "driver mode, copy";
+	return "generic mode, copy";
+}
+
 const struct port_class port_afxdp_class = {
 	.type = "af_xdp",
 	.port_size = sizeof(struct port_afxdp),

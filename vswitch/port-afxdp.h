@@ -78,4 +78,8 @@ extern const struct port_class port_afxdp_class;
 /* Registers port_afxdp_class; 0 also if it was registered already. */
 int port_afxdp_register(void);
 
+/* How an open af_xdp port runs: "driver mode, zero-copy", "driver mode, copy" or "generic
+ * mode, copy" (a static string); NULL if 'port' is not an af_xdp port. Any thread. */
+const char *port_afxdp_mode(const struct port *port);
+
 #endif

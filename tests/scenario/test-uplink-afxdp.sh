@@ -49,6 +49,8 @@ require "guest 1" make_guest "$P-g1" 10.91.0.11/24 00:16:3e:00:06:01
 check "nbctl stats shows the uplink as af_xdp" sh -c \
 	"'$BIN/nbctl' --rundir '$RUNDIR' stats upl0 | head -1 | grep -q '^upl0 (af_xdp, network br0)'"
 check "an XDP program is attached to upl0" sh -c "ip -n '$DOM0_NS' link show upl0 | grep -q ' xdp'"
+check "the log says how: driver mode, copy (veth)" grep -q 'uplink upl0: af_xdp, driver mode, copy' \
+	"$RUNDIR/netbackd.log"
 check "no fallback notice in the log" sh -c "! grep -q 'af_xdp unavailable' '$RUNDIR/netbackd.log'"
 check "guest 1 reaches the outside host over the uplink" wait_for 15 \
 	in_guest "$P-g1" ping -c 1 -W 1 10.91.0.100

@@ -279,6 +279,8 @@ check_both_ways(const char *args, const char *kind)
 	CHECK(xdp_attached());
 	snprintf(cmd, sizeof(cmd), "ip link show " IF_PORT " | grep -q ' %s qdisc '", kind);
 	CHECK(system(cmd) == 0);
+	CHECK(strcmp(port_afxdp_mode(port),
+		     strcmp(kind, "xdp") ? "generic mode, copy" : "driver mode, copy") == 0);
 	CHECK_EQ(pkt_pool_create(64, 2048, &pool), 0);
 	/* Outside -> port, bytes unchanged, a small and a full-size frame. */
 	len = make_frame(buf, 100, 1);
