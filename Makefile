@@ -9,7 +9,7 @@ FUZZ    ?=
 # Seconds each fuzz target runs in `make check` (longer in `make fuzz`).
 FUZZ_SECONDS ?= 20
 
-PKGS     := xenstore xengnttab xenevtchn libmnl libnftnl libpcap
+PKGS     := xenstore xengnttab xenevtchn libmnl libnftnl libpcap libxdp libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -75,6 +75,16 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBNB)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) $< $(LIBNB) $(LDLIBS) -o $@
 
 unit-build: $(UNITS) $(PROGS)
+
+# XDP programs (vswitch/bpf/*.bpf.c) into $(BUILD)/bpf/, where the af_xdp port looks for them
+# (../bpf beside build/bin and build/tests; see vswitch/port-afxdp.h). Always clang; every
+# build directory (build/clang, build/san) gets its own copy.
+BPF_OBJS := $(patsubst vswitch/bpf/%.c,$(BUILD)/bpf/%.o,$(wildcard vswitch/bpf/*.bpf.c))
+BPF_INC  := -I/usr/include/$(shell gcc -print-multiarch 2>/dev/null)
+programs unit-build $(UNITS): $(BPF_OBJS)
+$(BUILD)/bpf/%.o: vswitch/bpf/%.c
+	@mkdir -p $(dir $@)
+	clang -O2 -g -target bpf -Wall -Werror $(BPF_INC) -c $< -o $@
 
 # ---- tests -------------------------------------------------------------------------------
 RESULTS := $(BUILD)/test-results

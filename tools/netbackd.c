@@ -27,6 +27,7 @@
 #include "vswitch/mode-basic.h"
 #include "vswitch/mode-nat.h"
 #include "vswitch/port-afpacket.h"
+#include "vswitch/port-afxdp.h"
 #include "vswitch/mode-route.h"
 
 #include <arpa/inet.h>
@@ -512,6 +513,26 @@ nbd_net_teardown(struct nbd *d, struct nbd_net *n)
 	n->net = NULL;
 }
 
+/* Opens the uplink as --uplink-type asks: af_xdp falls back to af_packet with one notice in
+ * the log when XDP cannot be used on the interface (see vswitch/port-afxdp.h). */
+static int
+nbd_uplink_open(const struct nb_netcfg *c, const char *args, struct port **portp)
+{
+	int err;
+
+	if (strcmp(c->uplink_type, "af_xdp"))
+		return port_open("af_packet", c->uplink, args, portp);
+	err = port_open("af_xdp", c->uplink, args, portp);
+	if (!err) {
+		fprintf(stderr, "netbackd: uplink %s: af_xdp, %s\n", c->uplink,
+			port_afxdp_mode(*portp));
+		return 0;
+	}
+	fprintf(stderr, "netbackd: notice: uplink %s: af_xdp unavailable (%s), using af_packet\n",
+		c->uplink, strerror(-err));
+	return port_open("af_packet", c->uplink, args, portp);
+}
+
 static int
 nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 {
@@ -561,7 +582,7 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 		snprintf(args, sizeof(args), "ifname=%s", c->uplink);
 		err = vsw_nl_link_set_up(c->uplink, 1);
 		if (!err)
-			err = port_open("af_packet", c->uplink, args, &n->uplink_port);
+			err = nbd_uplink_open(c, args, &n->uplink_port);
 		if (!err)
 			err = vsw_net_add_port(n->net, n->uplink_port, &ucfg);
 		if (err)
@@ -1618,6 +1639,8 @@ main(int argc, char **argv)
 	err = port_tap_register();
 	if (!err)
 		err = port_afpacket_register();
+	if (!err)
+		err = port_afxdp_register();
 	if (!err)
 		err = vsw_mode_hostonly_register();
 	if (!err)

@@ -27,6 +27,7 @@
 	X(RX_TOO_BIG, rx_too_big, DROP, "received frame longer than the port MTU allows")          \
 	X(RX_BAD_SRC_MAC, rx_bad_src_mac, DROP, "source MAC is multicast, broadcast or zero")      \
 	X(RX_BAD_VNET_HDR, rx_bad_vnet_hdr, DROP, "received frame dropped: bad vnet header")       \
+	X(RX_FILL_EMPTY, rx_fill_empty, DROP, "received frame dropped: AF_XDP fill ring empty")    \
 	X(TX_QUEUE_FULL, tx_queue_full, DROP, "frame dropped: destination transmit queue full")    \
 	X(TX_TOO_BIG, tx_too_big, DROP, "frame dropped: longer than the destination MTU allows")   \
 	X(TX_PORT_DOWN, tx_port_down, DROP, "frame dropped: destination port down")                \

@@ -44,7 +44,11 @@ bridge_with_host_port_and_uplink(void **state)
 	assert_string_equal(c.host_port, "h0");
 	assert_string_equal(c.host_address, "10.0.0.1/24");
 	assert_string_equal(c.uplink, "veth0");
+	assert_string_equal(c.uplink_type, "af_packet");
 	assert_int_equal(c.nat, NB_NETCFG_NAT_NONE);
+	assert_int_equal(parse("br0 --mode bridge --uplink veth0 --uplink-type af_xdp", &c, err),
+			 0);
+	assert_string_equal(c.uplink_type, "af_xdp");
 }
 
 static void
@@ -148,6 +152,11 @@ misuse_gets_one_clear_message(void **state)
 		{ "x --mode bridge --host-port a/b", "--host-port: expected an interface name, got "
 						     "'a/b'" },
 		{ "--mode bridge", "expected a network name first" },
+		{ "x --mode bridge --uplink-type af_xdp", "--uplink-type needs --uplink" },
+		{ "x --mode bridge --uplink u --uplink-type dpdk",
+		  "--uplink-type: expected af_packet or af_xdp, got 'dpdk'" },
+		{ "x --mode nat --subnet 10.0.0.0/24 --uplink u --uplink-type af_xdp",
+		  "--uplink-type does not apply to --nat kernel" },
 	};
 	struct nb_netcfg c;
 	char err[256];

@@ -115,6 +115,7 @@ nb_netcfg_parse(int argc, char **argv, struct nb_netcfg *cfg, char *err, unsigne
 		{ .name = "--aging" },
 		{ .name = "--max-macs" },
 		{ .name = "--json", .flag = true },
+		{ .name = "--uplink-type" },
 	};
 	enum {
 		MODE,
@@ -130,7 +131,9 @@ nb_netcfg_parse(int argc, char **argv, struct nb_netcfg *cfg, char *err, unsigne
 		NAT,
 		MTU,
 		AGING,
-		MAXMACS
+		MAXMACS,
+		JSON,
+		UPTYPE
 	};
 	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
 	const char *mode;
@@ -207,6 +210,19 @@ nb_netcfg_parse(int argc, char **argv, struct nb_netcfg *cfg, char *err, unsigne
 			return fail(err, size, "--uplink: expected an interface name, got '%s'",
 				    opts[UPLINK].val);
 		strcpy(cfg->uplink, opts[UPLINK].val);
+	}
+	/* How the switch opens the uplink; the kernel NAT's uplink is the kernel's. */
+	snprintf(cfg->uplink_type, sizeof(cfg->uplink_type), "af_packet");
+	if (opts[UPTYPE].val) {
+		if (!cfg->uplink[0])
+			return fail(err, size, "--uplink-type needs --uplink");
+		if (strcmp(opts[UPTYPE].val, "af_packet") && strcmp(opts[UPTYPE].val, "af_xdp"))
+			return fail(err, size,
+				    "--uplink-type: expected af_packet or af_xdp, got '%s'",
+				    opts[UPTYPE].val);
+		if (!strcmp(mode, "nat") && (!opts[NAT].val || !strcmp(opts[NAT].val, "kernel")))
+			return fail(err, size, "--uplink-type does not apply to --nat kernel");
+		snprintf(cfg->uplink_type, sizeof(cfg->uplink_type), "%s", opts[UPTYPE].val);
 	}
 	if (opts[ADDR].val && !cidr_ok(opts[ADDR].val, NULL, NULL))
 		return fail(err, size, "--address: expected ADDRESS/PREFIX, got '%s'",
