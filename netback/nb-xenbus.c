@@ -315,7 +315,7 @@ static struct nb_vif *
 nb_vif_probe(struct nb_backend *be, unsigned int domid, unsigned int devid)
 {
 	char expect[NB_VIF_PATH_MAX], buf[NB_VIF_PATH_MAX];
-	unsigned long fe_id;
+	unsigned long fe_id, be_st, fe_st;
 	struct nb_vif *vif;
 	int err;
 
@@ -379,7 +379,19 @@ nb_vif_probe(struct nb_backend *be, unsigned int domid, unsigned int devid)
 		return vif;
 	}
 	nb_vif_fe_watch(vif, true);
-	nb_vif_switch_state(vif, XenbusStateInitWait);
+	if (!nb_xs_read_uint(be, vif->be_path, "state", XenbusStateReconfigured, &be_st) &&
+	    be_st == XenbusStateConnected &&
+	    !nb_xs_read_uint(be, vif->fe_path, "state", XenbusStateReconfigured, &fe_st) &&
+	    fe_st == XenbusStateConnected) {
+		/* A backend restarted under a connected guest (Linux netback's unbind/bind):
+		 * both ends still say Connected, so we keep it that way and take the rings
+		 * over at their current indices (nb_vif_map_rings); the frontend never sees
+		 * the backend go away and need not reconnect. */
+		vif->state = XenbusStateInitWait; /* in memory only: connect on reconcile */
+		fprintf(stderr, "netback: %s: re-attaching to a connected frontend\n", vif->name);
+	} else {
+		nb_vif_switch_state(vif, XenbusStateInitWait);
+	}
 	nb_vif_start_hotplug(vif, "online");
 	return vif;
 }

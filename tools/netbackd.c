@@ -71,6 +71,7 @@ struct nbd_net {
 	struct port *uplink_port; /* the uplink when the switch owns it, or NULL */
 	char address[64];	  /* host port address (CIDR), "" if none */
 	pid_t dnsmasq;		  /* the nat mode's DHCP server, 0 if none */
+	char create_line[1024];	  /* net-create's arguments, tab-separated (networks.state) */
 	bool nft;		  /* kernel NAT rules installed */
 	unsigned int n_hosts;	  /* fixed DHCP leases (vif-nat), in dnsmasq's hosts file */
 	struct {
@@ -411,6 +412,68 @@ nbd_net_find(struct nbd *d, const char *name)
 	return NULL;
 }
 
+/*
+ * dnsmasq-NAME.pid in the run directory records the DHCP server we started for a network.
+ * A netbackd that was killed leaves its dnsmasq running; its successor ends that process
+ * (only if its command line still names our lease file, so never anyone else's) before
+ * starting its own. pid 0 removes the file.
+ */
+static void
+nbd_dnsmasq_pidfile(struct nbd *d, struct nbd_net *n, pid_t pid)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/dnsmasq-%s.pid", d->rundir, n->cfg.name);
+	if (!pid) {
+		unlink(path);
+		return;
+	}
+	f = fopen(path, "we");
+	if (f) {
+		fprintf(f, "%ld\n", (long)pid);
+		fclose(f);
+	}
+}
+
+static void
+nbd_reap_stale_dnsmasq(struct nbd *d, struct nbd_net *n)
+{
+	char path[PATH_MAX], proc[64], cmd[4096], want[PATH_MAX + 64];
+	long pid = 0;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/dnsmasq-%s.pid", d->rundir, n->cfg.name);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	unlink(path);
+	if (pid <= 1)
+		return;
+	snprintf(proc, sizeof(proc), "/proc/%ld/cmdline", pid);
+	f = fopen(proc, "re");
+	if (!f)
+		return;
+	len = fread(cmd, 1, sizeof(cmd) - 1, f);
+	fclose(f);
+	for (size_t i = 0; i < len; i++)
+		if (cmd[i] == '\0')
+			cmd[i] = ' ';
+	cmd[len] = '\0';
+	snprintf(want, sizeof(want), "--dhcp-leasefile=%s/dnsmasq-%s.leases", d->rundir,
+		 n->cfg.name);
+	if (strncmp(cmd, "dnsmasq ", 8) || !strstr(cmd, want))
+		return;
+	fprintf(stderr, "netbackd: ending the DHCP server (pid %ld) of a previous netbackd\n", pid);
+	kill((pid_t)pid, SIGTERM);
+	for (int i = 0; i < 50 && kill((pid_t)pid, 0) == 0; i++)
+		usleep(20000);
+}
+
 /* Starts dnsmasq as the nat network's DHCP server on its host port, in dom0's namespace,
  * with no DNS and no configuration file; we keep it in the foreground to own its pid. */
 static int
@@ -434,6 +497,7 @@ nbd_start_dnsmasq(struct nbd *d, struct nbd_net *n)
 	int fd;
 	pid_t pid;
 
+	nbd_reap_stale_dnsmasq(d, n);
 	snprintf(iface, sizeof(iface), "--interface=%s", n->cfg.host_port);
 	snprintf(range, sizeof(range), "--dhcp-range=%s,%s,%s,1h", n->cfg.dhcp_first,
 		 n->cfg.dhcp_last, n->cfg.dhcp_mask);
@@ -459,17 +523,19 @@ nbd_start_dnsmasq(struct nbd *d, struct nbd_net *n)
 		_exit(127);
 	}
 	n->dnsmasq = pid;
+	nbd_dnsmasq_pidfile(d, n, pid);
 	return 0;
 }
 
 static void
-nbd_stop_dnsmasq(struct nbd_net *n)
+nbd_stop_dnsmasq(struct nbd *d, struct nbd_net *n)
 {
 	if (n->dnsmasq <= 0)
 		return;
 	kill(n->dnsmasq, SIGTERM);
 	waitpid(n->dnsmasq, NULL, 0);
 	n->dnsmasq = 0;
+	nbd_dnsmasq_pidfile(d, n, 0);
 }
 
 /* The kernel forwards between the host port and the uplink in kernel NAT mode. */
@@ -490,7 +556,7 @@ nbd_ip_forward(void)
 static void
 nbd_net_teardown(struct nbd *d, struct nbd_net *n)
 {
-	nbd_stop_dnsmasq(n);
+	nbd_stop_dnsmasq(d, n);
 	if (n->nft)
 		nat_nft_remove(n->cfg.name);
 	n->nft = false;
@@ -557,7 +623,17 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 			nbd_parse_ips(c->host_address, &pcfg, bad, sizeof(bad));
 		/* vnet headers: dom0's stack takes partial checksums and GSO frames as they
 		 * are, and hands us its own TSO frames (the vif path of Linux netback). */
-		snprintf(args, sizeof(args), "ifname=%s,vnet_hdr=1", c->host_port);
+		/* A MAC derived from the network's name (locally administered): the same after
+		 * a restart, so guests' neighbour caches stay right. */
+		{
+			uint32_t h = 2166136261u;
+
+			for (const char *s = c->name; *s; s++)
+				h = (h ^ (uint8_t)*s) * 16777619u;
+			snprintf(args, sizeof(args),
+				 "ifname=%s,vnet_hdr=1,mac=02:6e:%02x:%02x:%02x:%02x", c->host_port,
+				 h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+		}
 		if (c->mtu)
 			snprintf(args + strlen(args), sizeof(args) - strlen(args), ",mtu=%u",
 				 c->mtu);
@@ -604,6 +680,93 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 	return 0;
 }
 
+/*
+ * networks.state in the run directory: one line per network, net-create's arguments
+ * separated by tabs, rewritten (through a rename) on every change. A restarted netbackd
+ * replays it before it looks at XenStore, so the vifs it re-attaches find their networks.
+ */
+static void
+nbd_state_save(struct nbd *d)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/networks.state", d->rundir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		fprintf(stderr, "netbackd: %s: %s\n", tmp, strerror(errno));
+		return;
+	}
+	for (struct nbd_net *n = d->nets; n; n = n->next)
+		if (n->create_line[0])
+			fprintf(f, "%s\n", n->create_line);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		fprintf(stderr, "netbackd: %s: %s\n", path, strerror(errno));
+}
+
+/* Keeps net-create's arguments for networks.state (not if one holds a tab or newline). */
+static void
+nbd_net_remember(struct nbd *d, struct nbd_net *n, int argc, char **argv)
+{
+	size_t len = 0;
+
+	n->create_line[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+
+		if (strpbrk(argv[i], "\t\n") || len + l + 2 > sizeof(n->create_line)) {
+			n->create_line[0] = '\0';
+			fprintf(stderr, "netbackd: network %s will not survive a restart\n",
+				n->cfg.name);
+			return;
+		}
+		if (i)
+			n->create_line[len++] = '\t';
+		memcpy(n->create_line + len, argv[i], l + 1);
+		len += l;
+	}
+	nbd_state_save(d);
+}
+
+static int nbd_cmd_net_create(struct nbd_req *r);
+
+/* Recreates the networks of networks.state (at start, before XenStore is read). */
+static void
+nbd_state_restore(struct nbd *d)
+{
+	char path[PATH_MAX], line[1100];
+	FILE *f, *devnull;
+
+	snprintf(path, sizeof(path), "%s/networks.state", d->rundir);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	devnull = fopen("/dev/null", "we");
+	while (devnull && fgets(line, sizeof(line), f)) {
+		char *argv[64], *save = NULL, *tok;
+		struct nbd_req r = { .d = d, .out = devnull };
+
+		line[strcspn(line, "\n")] = '\0';
+		argv[r.argc++] = "net-create";
+		for (tok = strtok_r(line, "\t", &save); tok && r.argc < 63;
+		     tok = strtok_r(NULL, "\t", &save))
+			argv[r.argc++] = tok;
+		argv[r.argc] = NULL;
+		r.argv = argv;
+		if (r.argc < 2)
+			continue;
+		if (nbd_cmd_net_create(&r))
+			fprintf(stderr, "netbackd: restoring network %s: %s\n", argv[1], r.msg);
+		else
+			fprintf(stderr, "netbackd: restored network %s\n", argv[1]);
+	}
+	if (devnull)
+		fclose(devnull);
+	fclose(f);
+	nbd_state_save(d);
+}
+
 static int
 nbd_cmd_net_create(struct nbd_req *r)
 {
@@ -629,6 +792,7 @@ nbd_cmd_net_create(struct nbd_req *r)
 	}
 	n->next = d->nets;
 	d->nets = n;
+	nbd_net_remember(d, n, r->argc - 1, r->argv + 1);
 	fprintf(r->out, "network %s (%s%s) created\n", n->cfg.name, n->cfg.mode,
 		n->cfg.nat == NB_NETCFG_NAT_KERNEL     ? ", kernel NAT"
 		: n->cfg.nat == NB_NETCFG_NAT_FASTPATH ? ", fast-path NAT"
@@ -659,6 +823,7 @@ nbd_cmd_net_destroy(struct nbd_req *r)
 		}
 	}
 	free(n);
+	nbd_state_save(d);
 	return 0;
 }
 
@@ -1693,6 +1858,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "netbackd: control socket: %s\n", strerror(-err));
 		goto out;
 	}
+	nbd_state_restore(&d);
 	err = nb_backend_create(&d.be, &cfg);
 	if (err) {
 		fprintf(stderr, "netbackd: XenStore: %s\n", strerror(-err));
