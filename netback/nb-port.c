@@ -50,14 +50,24 @@ nb_port_tx_burst(struct port *port, unsigned int qid, struct pkt_batch *batch)
 	struct nb_vif *vif = nb_port_vif(port);
 	struct nb_vif_astats *st;
 	uint64_t before_pkts, before_bytes;
-	unsigned int n = batch->count;
+	unsigned int n = 0;
 
 	(void)qid;
 	if (!vif) {
-		port_count_ctr(port, VSW_CTR_TX_PORT_DOWN, n);
+		port_count_ctr(port, VSW_CTR_TX_PORT_DOWN, batch->count);
 		pkt_batch_free(batch);
 		return 0;
 	}
+	/* The vif's MTU bounds what the guest gets, as the Linux vif's MTU does in a bridge. */
+	for (unsigned int i = 0; i < batch->count; i++) {
+		if (port_frame_fits(port, batch->pkts[i])) {
+			batch->pkts[n++] = batch->pkts[i];
+		} else {
+			port_count_ctr(port, VSW_CTR_TX_TOO_BIG, 1);
+			pkt_free(batch->pkts[i]);
+		}
+	}
+	batch->count = n;
 	st = &vif->stats;
 	before_pkts = atomic_load_explicit(&st->rx_packets, memory_order_relaxed);
 	before_bytes = atomic_load_explicit(&st->rx_bytes, memory_order_relaxed);
@@ -131,6 +141,14 @@ nb_port_poll(struct port *port)
 	nb_vif_guest_rx_flush(vif);
 }
 
+static int
+nb_port_set_mtu(struct port *port, unsigned int mtu)
+{
+	(void)port;
+	(void)mtu;
+	return 0; /* port.c records it; nb_port_tx_burst enforces it */
+}
+
 static void
 nb_port_destruct(struct port *port)
 {
@@ -144,6 +162,7 @@ static const struct port_class nb_vif_port_class = {
 	.type = "vif",
 	.port_size = sizeof(struct nb_vif_port),
 	.destruct = nb_port_destruct,
+	.set_mtu = nb_port_set_mtu,
 	.rx_burst = nb_port_rx_burst,
 	.tx_burst = nb_port_tx_burst,
 	.get_stats = nb_port_get_stats,

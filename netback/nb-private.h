@@ -220,12 +220,13 @@ struct nb_vif {
 	char ip[1024];		       /* the backend "ip" key: addresses, blank-separated */
 	char script[NB_VIF_PATH_MAX];  /* absolute script path */
 	uint8_t mac[6];		       /* the guest's MAC (backend "mac" key) */
-	int state;		       /* backend XenbusState we last wrote */
-	int fe_state;		       /* last frontend state seen */
-	bool online;		       /* backend "online" key */
-	bool fe_watched;	       /* a watch is set on the frontend's state */
-	bool connected;		       /* rings mapped, data path handed to a worker */
-	bool removed;		       /* unregistered: waiting for the offline script */
+	unsigned int mtu; /* backend "mtu" key (libxl writes it if not 1500), 0 if none */
+	int state;	  /* backend XenbusState we last wrote */
+	int fe_state;	  /* last frontend state seen */
+	bool online;	  /* backend "online" key */
+	bool fe_watched;  /* a watch is set on the frontend's state */
+	bool connected;	  /* rings mapped, data path handed to a worker */
+	bool removed;	  /* unregistered: waiting for the offline script */
 	struct nb_fe_features fe;
 
 	enum nb_hotplug_state hp_state;

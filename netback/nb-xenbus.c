@@ -366,6 +366,11 @@ nb_vif_probe(struct nb_backend *be, unsigned int domid, unsigned int devid)
 		vif->bridge[0] = '\0';
 	if (nb_xs_read(be, vif->be_path, "ip", vif->ip, sizeof(vif->ip)))
 		vif->ip[0] = '\0';
+	/* The vif's MTU (xl mtu=): the switch port gets it, as vif-bridge sets the Linux
+	 * vif's; frames to the guest beyond it are dropped like a bridge drops them. */
+	vif->mtu = 0;
+	if (!nb_xs_read_uint(be, vif->be_path, "mtu", 65535 - 18, &fe_id) && fe_id >= 68)
+		vif->mtu = (unsigned int)fe_id;
 	nb_vif_resolve_script(vif);
 
 	err = be->cfg.ops->vif_added(be->cfg.ops_arg, vif);
@@ -872,6 +877,12 @@ const char *
 nb_vif_bridge(const struct nb_vif *vif)
 {
 	return vif->bridge;
+}
+
+unsigned int
+nb_vif_mtu(const struct nb_vif *vif)
+{
+	return vif->mtu;
 }
 
 const char *

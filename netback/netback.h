@@ -89,9 +89,10 @@ unsigned int nb_vif_domid(const struct nb_vif *vif);
 unsigned int nb_vif_devid(const struct nb_vif *vif);
 const uint8_t *nb_vif_mac(const struct nb_vif *vif);
 const char *nb_vif_bridge(const struct nb_vif *vif);
-const char *nb_vif_ip(const struct nb_vif *vif); /* the "ip" key (blank-separated), "" if none */
-int nb_vif_state(const struct nb_vif *vif);	 /* XenbusState of the backend */
-int nb_vif_fe_state(const struct nb_vif *vif);	 /* XenbusState of the frontend */
+const char *nb_vif_ip(const struct nb_vif *vif);   /* the "ip" key (blank-separated), "" if none */
+unsigned int nb_vif_mtu(const struct nb_vif *vif); /* the "mtu" key, 0 if absent or invalid */
+int nb_vif_state(const struct nb_vif *vif);	   /* XenbusState of the backend */
+int nb_vif_fe_state(const struct nb_vif *vif);	   /* XenbusState of the frontend */
 bool nb_vif_is_connected(const struct nb_vif *vif);
 bool nb_vif_is_disabled(const struct nb_vif *vif);
 bool nb_vif_is_stalled(const struct nb_vif *vif); /* guest stopped posting RX buffers */

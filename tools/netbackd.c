@@ -202,6 +202,8 @@ nbd_vif_added(void *arg, struct nb_vif *vif)
 	if (!v)
 		return -ENOMEM;
 	err = nb_vif_port_open(vif, &v->port);
+	if (!err && nb_vif_mtu(vif))
+		err = port_set_mtu(v->port, nb_vif_mtu(vif));
 	if (!err && !nbd_net_find(d, nb_vif_bridge(vif)) &&
 	    nbd_is_kernel_bridge(nb_vif_bridge(vif)))
 		err = nbd_vif_compat(d, vif, v);
@@ -1009,10 +1011,11 @@ nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
 		nb_vif_get_stats(vif, &vs);
 	if (r->json) {
 		fprintf(r->out,
-			"%s{\"port\":\"%s\",\"type\":\"%s\",\"network\":\"%s\",\"rx_packets\":%llu,"
+			"%s{\"port\":\"%s\",\"type\":\"%s\",\"network\":\"%s\",\"mtu\":%u,"
+			"\"rx_packets\":%llu,"
 			"\"rx_bytes\":%llu,\"tx_packets\":%llu,\"tx_bytes\":%llu,\"drops\":{",
 			c->first ? "" : ",", port->name, port->cls->type,
-			net ? vsw_net_name(net) : "", (unsigned long long)st.rx_packets,
+			net ? vsw_net_name(net) : "", port->mtu, (unsigned long long)st.rx_packets,
 			(unsigned long long)st.rx_bytes, (unsigned long long)st.tx_packets,
 			(unsigned long long)st.tx_bytes);
 		for (k = 0; k < VSW_CTR_N; k++)
