@@ -516,6 +516,22 @@ nbd_net_teardown(struct nbd *d, struct nbd_net *n)
 	n->net = NULL;
 }
 
+/* The port-add port named 'name' that is in no network, handed over to the caller (it leaves
+ * d->added), or NULL. */
+static struct port *
+nbd_added_take(struct nbd *d, const char *name)
+{
+	for (unsigned int i = 0; i < NBD_ADDED_MAX; i++) {
+		struct port *port = d->added[i];
+
+		if (port && !strcmp(port->name, name) && !vsw_port_net(d->sw, port)) {
+			d->added[i] = NULL;
+			return port;
+		}
+	}
+	return NULL;
+}
+
 static int
 nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 {
@@ -555,7 +571,19 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 		if (err)
 			return nbd_fail(r, err, "host port %s: %s", c->host_port, strerror(-err));
 	}
-	if (c->uplink[0] && c->nat != NB_NETCFG_NAT_KERNEL) {
+	/* An uplink opened beforehand with `port-add - NAME TYPE:ARGS` (a DPDK device on the dpdk
+	 * engine) instead of a dom0 interface: the network owns it from now on. */
+	if (c->uplink[0] && c->nat != NB_NETCFG_NAT_KERNEL &&
+	    (n->uplink_port = nbd_added_take(d, c->uplink))) {
+		struct vsw_port_cfg ucfg = { .role = VSW_PORT_UPLINK };
+
+		if (c->uplink_address[0])
+			nbd_parse_ips(c->uplink_address, &ucfg, bad, sizeof(bad));
+		err = vsw_net_add_port(n->net, n->uplink_port, &ucfg);
+		if (err)
+			return nbd_fail(r, err, "uplink %s: %s", c->uplink, strerror(-err));
+	}
+	if (c->uplink[0] && c->nat != NB_NETCFG_NAT_KERNEL && !n->uplink_port) {
 		struct vsw_port_cfg ucfg = { .role = VSW_PORT_UPLINK };
 
 		if (c->uplink_address[0])
@@ -784,13 +812,16 @@ nbd_cmd_port_add(struct nbd_req *r)
 	unsigned int slot;
 	int err;
 
-	if (r->argc < 4 || r->argv[1][0] == '-' || r->argv[2][0] == '-' || r->argv[3][0] == '-')
-		return nbd_fail(r, EINVAL,
-				"usage: port-add NET NAME TYPE:ARGS [--role R] [--ip 'ADDR ...']");
+	if (r->argc < 4 || (r->argv[1][0] == '-' && r->argv[1][1]) || r->argv[2][0] == '-' ||
+	    r->argv[3][0] == '-')
+		return nbd_fail(
+			r, EINVAL,
+			"usage: port-add NET|- NAME TYPE:ARGS [--role R] [--ip 'ADDR ...']");
 	if (nbd_check_opts(r, 4, opts))
 		return r->err;
-	n = nbd_net_find(r->d, r->argv[1]);
-	if (!n)
+	/* NET "-": opened only, to become a network's uplink (net-create --uplink NAME). */
+	n = strcmp(r->argv[1], "-") ? nbd_net_find(r->d, r->argv[1]) : NULL;
+	if (!n && strcmp(r->argv[1], "-"))
 		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
 	spec = r->argv[3];
 	colon = strchr(spec, ':');
@@ -817,7 +848,7 @@ nbd_cmd_port_add(struct nbd_req *r)
 	if (err)
 		return nbd_fail(r, err, "opening %s port '%s' (%s): %s", type, r->argv[2],
 				colon + 1, strerror(-err));
-	err = vsw_net_add_port(n->net, port, &cfg);
+	err = n ? vsw_net_add_port(n->net, port, &cfg) : 0;
 	if (err) {
 		port_close(port);
 		return nbd_fail(r, err, "adding '%s' to '%s': %s", r->argv[2], r->argv[1],
