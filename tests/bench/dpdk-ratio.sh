@@ -9,8 +9,11 @@
 #   netbackd nat          the same ports in a --nat fastpath network (inside port vif role,
 #                         uplink port opened with `port-add -`), 256 inside hosts talking to
 #                         one outside server; the outside frames answer the translated flows
-#   netbackd route        a route network, vif port and uplink, 256 outside hosts (skipped
-#                         with a reason if it does not forward)
+#   netbackd route        a route network: a vif port holding 16 inside hosts (its --ip list
+#                         is at most 16 addresses) and the uplink with 16 outside hosts, 256
+#                         flows each way through the router; every host announces itself
+#                         with an ARP request in the stream, whose replies are subtracted
+#                         from the forwarded count
 # Each is run RUNS times (default 3) for SECONDS (default 10); netbackd's rate is the growth of
 # its ports' tx_packets between two `nbctl stats` after a 3 s warm-up, testpmd's the median of
 # its per-second Tx-pps sums. Prints every run, the medians, netbackd's busy cycles per packet
@@ -51,6 +54,21 @@ UP_MAC = "02:70:63:61:70:00"
 out = [Ether(src=GW_MAC, dst=UP_MAC) / ARP(op=2, hwsrc=GW_MAC, psrc="192.0.2.1", hwdst=UP_MAC, pdst="192.0.2.2")]
 out += [pad(Ether(src=GW_MAC, dst=UP_MAC) / IP(src="198.51.100.1", dst="192.0.2.2") / UDP(sport=5001, dport=1024 + i)) for i in range(256)]
 wrpcap(w + "/nat_b.pcap", out)
+# route: the router's MAC is derived from the network's name ("net"; FNV-1a, as in
+# vswitch/mode-route.c route_default_mac).
+h = 2166136261
+for c in b"net":
+    h = ((h ^ c) * 16777619) & 0xffffffff
+h2 = ((h ^ 0x5a) * 16777619) & 0xffffffff
+RT = "02:%02x:%02x:%02x:%02x:%02x" % (h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff, h2 & 0xff)
+ins = lambda k: "10.1.0.%d" % (k + 1)
+outs = lambda k: "10.2.0.%d" % (k + 1)
+a = [Ether(src=mac(1, k), dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=mac(1, k), psrc=ins(k), pdst="10.1.255.254") for k in range(16)]
+a += [pad(Ether(src=mac(1, i % 16), dst=RT) / IP(src=ins(i % 16), dst=outs(i // 16)) / UDP(sport=1024 + i, dport=5001)) for i in range(256)]
+b = [Ether(src=mac(2, k), dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=mac(2, k), psrc=outs(k), pdst="10.2.255.254") for k in range(16)]
+b += [pad(Ether(src=mac(2, i // 16), dst=RT) / IP(src=outs(i // 16), dst=ins(i % 16)) / UDP(sport=5001, dport=1024 + i)) for i in range(256)]
+wrpcap(w + "/rt_a.pcap", a)
+wrpcap(w + "/rt_b.pcap", b)
 PY
 [ -s "$W/br_a.pcap" ] || { echo "dpdk-ratio: scapy could not write the pcaps" >&2; exit 1; }
 
@@ -84,10 +102,10 @@ ip netns add "$NS" || exit 1
 ip -n "$NS" link set lo up
 RUN=$W/run
 NBCTL() { "$BIN/nbctl" --rundir "$RUN" "$@"; }
-tx_sum() { # PORT...
+tx_sum() { # PORT...: frames forwarded (sent, less the ARP replies of the router)
 	local s=0 v
 	for p in "$@"; do
-		v=$(NBCTL stats "$p" --json | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[0]['tx_packets'])")
+		v=$(NBCTL stats "$p" --json | /usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin)[0]; print(s['tx_packets'] - s['drops']['l3_arp_replied'])")
 		s=$((s + v))
 	done
 	echo "$s"
@@ -130,6 +148,13 @@ PY
 		NBCTL port-add net p0 "dpdk:net_pcap0,rx_pcap=$W/nat_a.pcap,infinite_rx=1" \
 			--role vif || return 1
 		;;
+	route)
+		NBCTL port-add - p1 "dpdk:net_pcap1,rx_pcap=$W/rt_b.pcap,infinite_rx=1" &&
+			NBCTL net-create net --mode route --address 10.1.255.254/16 --uplink p1 \
+				--uplink-address 10.2.255.254/16 >/dev/null &&
+			NBCTL port-add net p0 "dpdk:net_pcap0,rx_pcap=$W/rt_a.pcap,infinite_rx=1" \
+				--role vif --ip "$(seq -s ' ' -f '10.1.0.%g' 1 16)" || return 1
+		;;
 	esac
 	sleep 3
 	for r in $(seq "$RUNS"); do
@@ -148,7 +173,7 @@ PY
 	for _ in $(seq 50); do [ -e "$RUN/netbackd.pid" ] || break; sleep 0.1; done
 	rm -rf "$RUN"
 }
-for mode in bridge nat; do
+for mode in bridge route nat; do
 	if ! run_nb "$mode"; then
 		echo "dpdk-ratio: netbackd $mode could not be set up" >&2
 		RES[nb_$mode]="0 "
@@ -158,7 +183,7 @@ done
 tpmac=$(median ${RES[tp_mac]})
 printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd io" "${RES[tp_io]}" "$(median ${RES[tp_io]})"
 printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd mac" "${RES[tp_mac]}" "$tpmac"
-for mode in bridge nat; do
+for mode in bridge route nat; do
 	med=$(median ${RES[nb_$mode]})
 	printf '%-16s runs: %-24s median %6.2f Mpps  busy cycles/pkt %s  ratio to testpmd mac %.3f\n' \
 		"netbackd $mode" "${RES[nb_$mode]}" "$med" "${CPP[nb_$mode]:-?}" \
