@@ -27,6 +27,7 @@ _Static_assert(RTE_PKTMBUF_HEADROOM == PKT_HEADROOM_BYTES,
 #define DPDK_ARGS_LEN_MAX 4096
 
 static bool dpdk_ready;
+static char *dpdk_args_buf; /* the words EAL was given: EAL keeps pointers into them */
 static char dpdk_runtime_dir[PATH_MAX];
 static int dpdk_worker_lcores[VSW_WORKERS_MAX];
 static struct dpdk_pool *dpdk_pools[VSW_WORKERS_MAX + 1]; /* in creation order */
@@ -42,16 +43,16 @@ dpdk_eal_init(const char *args)
 		return -EALREADY;
 	if (!args || strlen(args) > DPDK_ARGS_LEN_MAX)
 		return -EINVAL;
-	/* EAL keeps pointers into argv: the copy lives as long as the process. */
+	/* EAL keeps pointers into argv: the copy lives until dpdk_eal_fini(). */
 	buf = strdup(args);
 	if (!buf)
 		return -ENOMEM;
+	free(dpdk_args_buf);
+	dpdk_args_buf = buf;
 	argv[argc++] = "netback";
 	for (tok = strtok_r(buf, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
-		if (argc > DPDK_EAL_ARGS_MAX) {
-			free(buf);
+		if (argc > DPDK_EAL_ARGS_MAX)
 			return -E2BIG;
-		}
 		argv[argc++] = tok;
 	}
 	argv[argc] = NULL;
@@ -102,6 +103,8 @@ dpdk_eal_fini(void)
 	rte_eal_cleanup();
 	dpdk_ready = false;
 	dpdk_remove_runtime_dir(dpdk_runtime_dir);
+	free(dpdk_args_buf);
+	dpdk_args_buf = NULL;
 }
 
 /* ---- mbuf-backed packet pools -------------------------------------------------------------- */
