@@ -9,7 +9,7 @@
 #   switch -> guest: then our source pcap sends N_A frames (src A, dst B): the bridge sends them
 #     to the vhost port only; testpmd receives them on virtio and writes them to its pcap.
 # Asserted on both sides: netbackd's port counters, testpmd's port statistics, and the frames in
-# both output files. Both EALs run with --no-huge --no-pci and file prefixes of their own,
+# both output files, and netbackd's DPDK telemetry socket. Both EALs run with --no-huge --no-pci and file prefixes of their own,
 # whose runtime directories are removed. No network namespace, no kernel interface.
 . "$(dirname "$0")/lib.sh"
 
@@ -88,6 +88,20 @@ nbctl pmd-stats >"$D/pmd.txt"
 check "pmd-stats shows the worker on lcore 1 with packets" \
 	grep -q "worker 0 (lcore 1)" "$D/pmd.txt"
 check_eq "pmd-stats rx packets" "$((N_A + N_B))" "$(awk '/rx packets:/ {print $3}' "$D/pmd.txt")"
+
+# The DPDK telemetry socket of netbackd's EAL answers (dpdk-telemetry.py speaks the same).
+/usr/bin/python3 - "/var/run/dpdk/$PFX_NB/dpdk_telemetry.v2" >"$D/telemetry.txt" 2>&1 <<'EOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect(sys.argv[1])
+json.loads(s.recv(16384))
+s.send(b"/ethdev/list")
+ports = json.loads(s.recv(16384))["/ethdev/list"]
+s.send(b"/ethdev/stats,%d" % ports[0])
+print(len(ports), json.loads(s.recv(65536))["/ethdev/stats"]["ipackets"])
+EOF
+check_eq "telemetry: three ethdevs, the vhost one received $N_B" "3 $N_B" "$(cat "$D/telemetry.txt")"
 
 # The guest stops (SIGINT: testpmd prints its port statistics and closes its pcap).
 kill -INT "$TP" 2>/dev/null
