@@ -157,7 +157,7 @@ PY
 		;;
 	esac
 	sleep 3
-	for r in $(seq "$RUNS"); do
+	for _ in $(seq "$RUNS"); do
 		read -r c0 p0 < <(pmd)
 		a=$(tx_sum p0 p1)
 		t0=$(date +%s.%N)
