@@ -19,7 +19,10 @@
  *   n_pkts * (headroom + data room). Pools for ports that never see GSO may ask for a
  *   smaller data room.
  * - Pools: pkt_pool_create() allocates everything; alloc/free are O(1) pushes and pops on a
- *   free stack, no malloc after create.
+ *   free stack, no malloc after create. A pool and its packets belong to ONE worker: alloc
+ *   and free are not thread-safe. A packet that ends up on another worker is handed back to
+ *   its owner (p->pool says which) through that worker's message queue and freed there;
+ *   freeing it from another thread is a data race.
  * - External pools: pkt_pool_create_ext() makes a pool whose buffers (and struct pkts) live
  *   elsewhere, e.g. in DPDK mbufs (dpdk/: the struct pkt sits in the mbuf's private area and
  *   buf is the mbuf's buffer). Its free stack is a bounded LIFO cache in front of the
@@ -28,10 +31,7 @@
  *   packet in the backing store keeps in_pool = 1, so a double free is still caught; the
  *   owner of the backing store sets buf/buf_size once and clears in_pool when a device hands
  *   it a packet (then 'pool' must be set to the receiving worker's pool). Same threading
- *   rule: alloc/free on the owning worker only (the backing store itself may be shared). A pool and its packets belong to ONE worker: alloc
- *   and free are not thread-safe. A packet that ends up on another worker is handed back to
- *   its owner (p->pool says which) through that worker's message queue and freed there;
- *   freeing it from another thread is a data race.
+ *   rule: alloc/free on the owning worker only (the backing store itself may be shared).
  * - Ownership: whoever holds the pointer owns the packet and must pass it on or free it
  *   exactly once. A second free of the same packet is detected, ignored and counted
  *   (double_free), so a bug cannot corrupt the free stack.
