@@ -5,13 +5,14 @@
  * which is how nb-replay runs the golden tests through the DPDK engine.
  *
  * Contract:
- * - dpdk_ringdev_create() makes an ethdev called "net_ring_" + 'name' (open it as a "dpdk" port with args dpdk_ringdev_name());
- *   inject() copies a frame into an mbuf of dpdk_rx_mempool() and queues it on the device's
- *   rx ring, so the port's next rx_burst returns it (this copy stands for the wire); drain()
- *   hands every frame the device sent, in order, to fn and frees the mbufs.
- * - Close the port before dpdk_ringdev_destroy(), which closes the ethdev and frees
- *   the rings. Single thread (the
- *   one driving a switch without workers). Functions return 0 or -errno, drain a count.
+ * - dpdk_ringdev_create() makes an ethdev called "net_ring_" + 'name' (open it as a "dpdk"
+ *   port with args dpdk_ringdev_name()); inject() copies a frame into an mbuf of
+ *   dpdk_rx_mempool() and queues it on the device's rx ring, so the port's next rx_burst
+ *   returns it (this copy stands for the wire); drain() hands every frame the device sent, in
+ *   order, to fn and frees the mbufs.
+ * - Close the port before dpdk_ringdev_destroy(), which closes the ethdev and frees the
+ *   rings. Single thread (the one driving a switch without workers). Functions return 0 or
+ *   -errno, drain a count.
  */
 #ifndef DPDK_RINGDEV_H
 #define DPDK_RINGDEV_H
