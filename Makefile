@@ -18,6 +18,15 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread -fno-strict-aliasing $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -pthread
 
+# DPDK (libdpdk): its cflags (-march, -include rte_config.h) only for the files that include
+# DPDK headers, which are system headers to us (-isystem), so our warning flags stay as they
+# are for our own code. rte_eth_from_rings() (dpdk/ringdev.c) needs the ring PMD linked.
+DPDK_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libdpdk 2>/dev/null))
+DPDK_LIBS   := $(shell pkg-config --libs libdpdk 2>/dev/null) -lrte_net_ring
+LDLIBS      += $(DPDK_LIBS)
+$(BUILD)/obj/dpdk/%.o: CFLAGS += $(DPDK_CFLAGS)
+$(BUILD)/obj/tests/unit/test-dpdk.o: CFLAGS += $(DPDK_CFLAGS)
+
 ifneq ($(SAN),)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -28,7 +37,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Library code: every .c under the module folders; programs: tools/*.c (one main each).
-LIB_DIRS  := netback netback/hv vswitch route nat tools/simhv tools/xl tools/ctl tools/guest
+LIB_DIRS  := netback netback/hv vswitch route nat dpdk tools/simhv tools/xl tools/ctl tools/guest
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 PROG_SRCS := $(wildcard tools/*.c)

@@ -301,10 +301,20 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 			continue;
 		}
 		p = pkt_alloc(pool);
-		if (!p || pkt_tailroom(p) < tp->size) {
+		if (p && pkt_tailroom(p) < tp->size) {
+			/* No buffer of this pool can ever hold the frame (the DPDK engine's mbufs
+			 * have a 2048-byte data room): an error, not a retry that would stall the
+			 * ring for good. */
+			pkt_free(p);
+			NB_STAT_INC(vif, tx_errors, 1);
+			nb_tx_respond_pkt(q, tp, NETIF_RSP_ERROR);
+			responded = true;
+			cons += tp->n_consumed;
+			continue;
+		}
+		if (!p) {
 			/* Out of buffers: leave the request on the ring and retry on the next
 			 * pass, as Linux does when it cannot allocate an skb. */
-			pkt_free(p);
 			NB_STAT_INC(vif, tx_drop_nobuf, 1);
 			if (rate_usec)
 				q->credit += tp->size; /* not sent: its credit is not spent */

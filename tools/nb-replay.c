@@ -4,6 +4,7 @@
  * golden tests (tests/pcap/): a switch with no worker threads driven by a virtual clock.
  *
  *   nb-replay --case DIR --out OUTDIR [--advance SECONDS] [--json]
+ *             [--engine native|dpdk [--dpdk-args 'EAL ARGS']]
  *
  * DIR/net.conf is one line "MODE [ARGS]"; DIR/ports.conf one line per port "NAME ROLE
  * [IP[/PREFIX] ...]" (ROLE vif|host|uplink|other; blank lines and '#' comments skipped). Each
@@ -15,8 +16,20 @@
  * (at most NB_REPLAY_GAP_RUNS_MAX times per gap) so mode ticks see time pass. After the last
  * frame it runs at last + 1 s, then, with --advance, every second up to last + 1 s + SECONDS.
  * OUTDIR/counters.json gets every counter of every port: {"PORT": {"rx_packets": N, ...}}.
+ * With --engine dpdk the same replay runs through the DPDK engine's data path: EAL starts
+ * (default arguments NB_REPLAY_EAL_ARGS with a file prefix of our own, whose runtime directory
+ * is removed at exit), the switch's pool is an mbuf-backed pool (dpdk/dpdk.h), and each port
+ * is a "dpdk" port (dpdk/port-ethdev.c) on a ring-backed ethdev (dpdk/ringdev.h). The pcap
+ * files are read and written by a "pcap" port beside each one, outside the network: a
+ * released input frame is injected into the ethdev's rx ring, and what the ethdev sent is
+ * written with the virtual clock after each switch iteration. So the modes run on mbuf
+ * buffers and the ports' rx/tx conversions are exercised, in the same deterministic order;
+ * counters.json holds the "dpdk" ports' counters.
  * Exit 0 on success, 1 on bad configuration or I/O errors (with a message), 2 on usage.
  */
+#include "dpdk/dpdk.h"
+#include "dpdk/port-ethdev.h"
+#include "dpdk/ringdev.h"
 #include "vswitch/mode-basic.h"
 #include "vswitch/port-pcap.h"
 #include "vswitch/switch.h"
@@ -40,11 +53,16 @@
 #define NB_REPLAY_GAP_RUNS_MAX 3600
 #define NB_REPLAY_ADVANCE_MAX  (10u * 365 * 24 * 3600)
 #define NS_PER_S	       1000000000ull
+#define NB_REPLAY_EAL_ARGS                                                                         \
+	"-l 0 --no-huge --no-pci -m 256 --no-telemetry --log-level=lib.eal:error --file-prefix="
+#define NB_REPLAY_MBUFS 8192
 
 struct nb_replay_port {
 	char name[PORT_NAME_SIZE];
 	struct vsw_port_cfg cfg;
 	struct port *port;
+	struct port *io;	   /* dpdk engine: the pcap port beside 'port' */
+	struct dpdk_ringdev *ring; /* dpdk engine: the ethdev behind 'port' */
 	bool joined;
 	struct port_stats stats; /* read before the port is closed */
 };
@@ -54,6 +72,9 @@ struct nb_replay {
 	const char *out_dir;
 	unsigned int advance_s;
 	bool json;
+	bool dpdk;
+	const char *dpdk_args;
+	struct pkt_pool *io_pool; /* dpdk engine: buffers between pcap ports and rings */
 	char mode[64];
 	char mode_args[NB_REPLAY_LINE_MAX];
 	struct nb_replay_port ports[VSW_NET_PORTS_MAX];
@@ -67,7 +88,8 @@ struct nb_replay {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: nb-replay --case DIR --out OUTDIR [--advance SECONDS] [--json]\n");
+	fprintf(f, "usage: nb-replay --case DIR --out OUTDIR [--advance SECONDS] [--json]\n"
+		   "                 [--engine native|dpdk [--dpdk-args 'EAL ARGS']]\n");
 }
 
 static char *
@@ -225,7 +247,7 @@ nb_replay_read_ports(struct nb_replay *r)
 }
 
 static int
-nb_replay_register(void)
+nb_replay_register(bool dpdk)
 {
 	int err = port_pcap_register();
 
@@ -237,6 +259,42 @@ nb_replay_register(void)
 		err = vsw_mode_route_register();
 	if (!err)
 		err = vsw_mode_nat_register();
+	if (!err && dpdk)
+		err = dpdk_port_register();
+	return err;
+}
+
+static int
+nb_replay_pool_create(void *arg, unsigned int id, struct pkt_pool **poolp)
+{
+	(void)arg;
+	return dpdk_pool_create(id, NB_REPLAY_MBUFS, 0, poolp);
+}
+
+static void
+nb_replay_pool_destroy(void *arg, unsigned int id, struct pkt_pool *pool)
+{
+	(void)arg;
+	(void)id;
+	dpdk_pool_destroy(pool);
+}
+
+/* DPDK engine: port 'p' is a "dpdk" port on a ring ethdev, its files a pcap port's. */
+static int
+nb_replay_open_dpdk(struct nb_replay *r, struct nb_replay_port *p, const char *pcap_args)
+{
+	char name[PORT_NAME_SIZE], dev[32];
+	int err;
+
+	snprintf(name, sizeof(name), "io.%u", (unsigned int)(p - r->ports));
+	snprintf(dev, sizeof(dev), "nbr%u", (unsigned int)(p - r->ports));
+	err = port_open("pcap", name, pcap_args, &p->io);
+	if (!err)
+		err = port_set_mtu(p->io, PORT_MTU_MAX);
+	if (!err)
+		err = dpdk_ringdev_create(dev, &p->ring);
+	if (!err)
+		err = port_open("dpdk", p->name, dpdk_ringdev_name(p->ring), &p->port);
 	return err;
 }
 
@@ -247,7 +305,18 @@ nb_replay_setup(struct nb_replay *r)
 	struct stat st;
 	int err;
 
-	err = vsw_switch_create(0, &r->sw);
+	if (r->dpdk) {
+		struct vsw_switch_cfg cfg = {
+			.pool_create = nb_replay_pool_create,
+			.pool_destroy = nb_replay_pool_destroy,
+		};
+
+		err = vsw_switch_create_cfg(&cfg, &r->sw);
+		if (!err)
+			err = pkt_pool_create(64, 0, &r->io_pool);
+	} else {
+		err = vsw_switch_create(0, &r->sw);
+	}
 	if (!err)
 		err = vsw_net_create(r->sw, NB_REPLAY_NET, r->mode,
 				     r->mode_args[0] ? r->mode_args : NULL, &r->net);
@@ -272,7 +341,10 @@ nb_replay_setup(struct nb_replay *r)
 			snprintf(args, sizeof(args), "in=%s,out=%s,step=1", in, out);
 		else
 			snprintf(args, sizeof(args), "out=%s,step=1", out);
-		err = port_open("pcap", p->name, args, &p->port);
+		if (r->dpdk)
+			err = nb_replay_open_dpdk(r, p, args);
+		else
+			err = port_open("pcap", p->name, args, &p->port);
 		if (err) {
 			fprintf(stderr, "nb-replay: port %s (%s): %s\n", p->name, args,
 				strerror(-err));
@@ -289,6 +361,56 @@ nb_replay_setup(struct nb_replay *r)
 	return 0;
 }
 
+/* The port that reads and writes the files of 'p'. */
+static struct port *
+nb_replay_files(const struct nb_replay_port *p)
+{
+	return p->io ? p->io : p->port;
+}
+
+struct nb_replay_out {
+	struct nb_replay *r;
+	struct port *io;
+};
+
+/* DPDK engine: a frame the ethdev sent goes to the pcap port's file. */
+static void
+nb_replay_write_frame(void *arg, const void *data, uint32_t len)
+{
+	struct nb_replay_out *o = arg;
+	struct pkt_batch b = { .count = 0 };
+	struct pkt *p = pkt_alloc(o->r->io_pool);
+
+	if (!p)
+		return;
+	if (!pkt_put(p, len)) {
+		pkt_free(p);
+		return;
+	}
+	memcpy(pkt_data(p), data, len);
+	pkt_batch_add(&b, p);
+	port_tx_burst(o->io, 0, &b);
+}
+
+/* DPDK engine: released input frames go into the ethdevs' rx rings. */
+static void
+nb_replay_pump(struct nb_replay *r)
+{
+	for (unsigned int i = 0; i < r->n_ports; i++) {
+		struct nb_replay_port *p = &r->ports[i];
+		struct pkt_batch b = { .count = 0 };
+
+		if (!p->io)
+			continue;
+		port_rx_burst(p->io, 0, r->io_pool, &b);
+		for (unsigned int k = 0; k < b.count; k++)
+			if (dpdk_ringdev_inject(p->ring, pkt_data(b.pkts[k]), b.pkts[k]->len))
+				fprintf(stderr, "nb-replay: port %s: frame not injected\n",
+					p->name);
+		pkt_batch_free(&b);
+	}
+}
+
 static void
 nb_replay_run(struct nb_replay *r, uint64_t t)
 {
@@ -296,8 +418,15 @@ nb_replay_run(struct nb_replay *r, uint64_t t)
 		t = r->now_ns;
 	r->now_ns = t;
 	for (unsigned int i = 0; i < r->n_ports; i++)
-		port_pcap_set_clock(r->ports[i].port, t);
+		port_pcap_set_clock(nb_replay_files(&r->ports[i]), t);
+	if (r->dpdk)
+		nb_replay_pump(r);
 	vsw_switch_run_once(r->sw, t);
+	for (unsigned int i = 0; r->dpdk && i < r->n_ports; i++) {
+		struct nb_replay_out o = { .r = r, .io = r->ports[i].io };
+
+		dpdk_ringdev_drain(r->ports[i].ring, nb_replay_write_frame, &o);
+	}
 }
 
 /* The switch runs every virtual second up to (not including) 't', as a worker would. */
@@ -318,7 +447,8 @@ nb_replay_feed(struct nb_replay *r)
 		uint64_t best = 0, ns;
 
 		for (unsigned int i = 0; i < r->n_ports; i++) {
-			if (port_pcap_next_ns(r->ports[i].port, &ns) == 0 && (!next || ns < best)) {
+			if (port_pcap_next_ns(nb_replay_files(&r->ports[i]), &ns) == 0 &&
+			    (!next || ns < best)) {
 				next = &r->ports[i];
 				best = ns;
 			}
@@ -330,7 +460,7 @@ nb_replay_feed(struct nb_replay *r)
 		else
 			r->now_ns = best;
 		started = true;
-		port_pcap_release(next->port, 1);
+		port_pcap_release(nb_replay_files(next), 1);
 		nb_replay_run(r, best);
 		r->n_frames++;
 	}
@@ -355,10 +485,15 @@ nb_replay_teardown(struct nb_replay *r)
 			port_get_stats(p->port, &p->stats);
 		port_close(p->port);
 		p->port = NULL;
+		port_close(p->io);
+		p->io = NULL;
+		dpdk_ringdev_destroy(p->ring);
+		p->ring = NULL;
 	}
 	if (r->net)
 		vsw_net_destroy(r->net);
 	vsw_switch_destroy(r->sw);
+	pkt_pool_destroy(r->io_pool);
 }
 
 static void
@@ -411,6 +546,8 @@ main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "advance", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "dpdk-args", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -439,6 +576,16 @@ main(int argc, char **argv)
 		case 'j':
 			r.json = true;
 			break;
+		case 'e':
+			if (strcmp(optarg, "native") && strcmp(optarg, "dpdk")) {
+				usage(stderr);
+				return 2;
+			}
+			r.dpdk = !strcmp(optarg, "dpdk");
+			break;
+		case 'd':
+			r.dpdk_args = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -458,8 +605,24 @@ main(int argc, char **argv)
 	}
 	if (nb_replay_read_net(&r) || nb_replay_read_ports(&r))
 		return 1;
-	rc = nb_replay_register();
+	if (r.dpdk) {
+		static char eal_args[512];
+
+		if (!r.dpdk_args) {
+			snprintf(eal_args, sizeof(eal_args), "%snb-replay-%ld", NB_REPLAY_EAL_ARGS,
+				 (long)getpid());
+			r.dpdk_args = eal_args;
+		}
+		rc = dpdk_eal_init(r.dpdk_args);
+		if (rc) {
+			fprintf(stderr, "nb-replay: DPDK EAL (%s): %s\n", r.dpdk_args,
+				strerror(-rc));
+			return 1;
+		}
+	}
+	rc = nb_replay_register(r.dpdk);
 	if (rc) {
+		dpdk_eal_fini();
 		fprintf(stderr, "nb-replay: registering classes and modes: %s\n", strerror(-rc));
 		return 1;
 	}
@@ -467,6 +630,7 @@ main(int argc, char **argv)
 	if (rc == 0)
 		nb_replay_feed(&r);
 	nb_replay_teardown(&r);
+	dpdk_eal_fini();
 	if (rc == 0 && nb_replay_save(&r))
 		rc = 1;
 	return rc;

@@ -55,6 +55,10 @@ usage(FILE *f)
 		"             (with --uplink: [--uplink-type af_packet|af_xdp])",
 		"  net-destroy NAME | net-list | fdb-show NET | stats [PORT] | vif-list",
 		"  port-attach NET PORT [--ip ADDRS] [--role vif|host|uplink] | port-detach PORT",
+		"  port-add NET NAME TYPE:ARGS [--ip ADDRS] [--role R] | port-del NAME",
+		"             (TYPE dpdk with --engine dpdk: dpdk:DEVARGS, e.g. "
+		"dpdk:net_vhost0,iface=SOCK)",
+		"  pmd-stats   (each worker's loop: packets, busy/idle cycles)",
 		"  route-add NET PREFIX via NEXTHOP | route-del NET PREFIX | route-show NET",
 		"  neigh-show NET | nat-show NET | nat-check NET",
 		"  capture PORT -w FILE [-c N] [--seconds S]",

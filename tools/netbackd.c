@@ -23,6 +23,8 @@
 #include "vswitch/switch.h"
 
 /* Modes and ports that arrive in their own modules; the daemon registers what the build has. */
+#include "dpdk/dpdk.h"
+#include "dpdk/port-ethdev.h"
 #include "nat/nft.h"
 #include "vswitch/mode-basic.h"
 #include "vswitch/mode-nat.h"
@@ -80,6 +82,7 @@ struct nbd_net {
 };
 
 #define NBD_CAPTURES_MAX 16
+#define NBD_ADDED_MAX	 64 /* ports opened by port-add */
 
 /* A running `nbctl capture`. */
 struct nbd_capture {
@@ -90,6 +93,8 @@ struct nbd_capture {
 
 struct nbd {
 	const char *rundir;
+	bool dpdk;			   /* --engine dpdk */
+	struct port *added[NBD_ADDED_MAX]; /* port-add's ports, closed by port-del or at exit */
 	struct nbd_capture caps[NBD_CAPTURES_MAX];
 	unsigned int next_cap_id;
 	struct nb_hv *hv;
@@ -601,6 +606,22 @@ nbd_uplink_open(const struct nb_netcfg *c, const char *args, struct port **portp
 	return port_open("af_packet", c->uplink, args, portp);
 }
 
+/* The port-add port named 'name' that is in no network, handed over to the caller (it leaves
+ * d->added), or NULL. */
+static struct port *
+nbd_added_take(struct nbd *d, const char *name)
+{
+	for (unsigned int i = 0; i < NBD_ADDED_MAX; i++) {
+		struct port *port = d->added[i];
+
+		if (port && !strcmp(port->name, name) && !vsw_port_net(d->sw, port)) {
+			d->added[i] = NULL;
+			return port;
+		}
+	}
+	return NULL;
+}
+
 static int
 nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 {
@@ -652,7 +673,19 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 		if (err)
 			return nbd_fail(r, err, "host port %s: %s", c->host_port, strerror(-err));
 	}
-	if (c->uplink[0] && c->nat != NB_NETCFG_NAT_KERNEL) {
+	/* An uplink opened beforehand with `port-add - NAME TYPE:ARGS` (a DPDK device on the dpdk
+	 * engine) instead of a dom0 interface: the network owns it from now on. */
+	if (c->uplink[0] && c->nat != NB_NETCFG_NAT_KERNEL &&
+	    (n->uplink_port = nbd_added_take(d, c->uplink))) {
+		struct vsw_port_cfg ucfg = { .role = VSW_PORT_UPLINK };
+
+		if (c->uplink_address[0])
+			nbd_parse_ips(c->uplink_address, &ucfg, bad, sizeof(bad));
+		err = vsw_net_add_port(n->net, n->uplink_port, &ucfg);
+		if (err)
+			return nbd_fail(r, err, "uplink %s: %s", c->uplink, strerror(-err));
+	}
+	if (c->uplink[0] && c->nat != NB_NETCFG_NAT_KERNEL && !n->uplink_port) {
 		struct vsw_port_cfg ucfg = { .role = VSW_PORT_UPLINK };
 
 		if (c->uplink_address[0])
@@ -938,6 +971,161 @@ nbd_cmd_port_detach(struct nbd_req *r)
 	if (nb_vif_port_vif(port))
 		vsw_net_call(vsw_port_net(r->d->sw, port), nbd_vif_drain, nb_vif_port_vif(port));
 	return vsw_net_del_port(r->d->sw, port);
+}
+
+/* ---- ports opened by netbackd itself (port-add), engine statistics (pmd-stats) ------------ */
+
+static int
+nbd_parse_role(const char *s, enum vsw_port_role *role)
+{
+	static const char *const names[] = { "other", "vif", "host", "uplink" };
+
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*role = (enum vsw_port_role)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* port-add NET NAME TYPE:ARGS [--role R] [--ip 'ADDR ...']: opens a port of class TYPE (e.g.
+ * "dpdk:net_vhost0,iface=/run/vh.sock") and adds it to NET. */
+static int
+nbd_cmd_port_add(struct nbd_req *r)
+{
+	static const char *const opts[] = { "--ip", "--role", NULL };
+	struct vsw_port_cfg cfg = { .role = VSW_PORT_OTHER };
+	char type[32], bad[64];
+	const char *spec, *colon, *ips, *role;
+	struct nbd_net *n;
+	struct port *port;
+	unsigned int slot;
+	int err;
+
+	if (r->argc < 4 || (r->argv[1][0] == '-' && r->argv[1][1]) || r->argv[2][0] == '-' ||
+	    r->argv[3][0] == '-')
+		return nbd_fail(
+			r, EINVAL,
+			"usage: port-add NET|- NAME TYPE:ARGS [--role R] [--ip 'ADDR ...']");
+	if (nbd_check_opts(r, 4, opts))
+		return r->err;
+	/* NET "-": opened only, to become a network's uplink (net-create --uplink NAME). */
+	n = strcmp(r->argv[1], "-") ? nbd_net_find(r->d, r->argv[1]) : NULL;
+	if (!n && strcmp(r->argv[1], "-"))
+		return nbd_fail(r, ENOENT, "no network '%s'", r->argv[1]);
+	spec = r->argv[3];
+	colon = strchr(spec, ':');
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(type))
+		return nbd_fail(r, EINVAL, "expected TYPE:ARGS (e.g. dpdk:net_ring0), got '%s'",
+				spec);
+	memcpy(type, spec, (size_t)(colon - spec));
+	type[colon - spec] = '\0';
+	role = nbd_opt(r, 4, "--role");
+	if (role && nbd_parse_role(role, &cfg.role))
+		return nbd_fail(r, EINVAL, "--role: expected vif, host, uplink or other, got '%s'",
+				role);
+	ips = nbd_opt(r, 4, "--ip");
+	if (ips && nbd_parse_ips(ips, &cfg, bad, sizeof(bad)))
+		return nbd_fail(r, EINVAL, "bad address '%s'", bad);
+	for (slot = 0; slot < NBD_ADDED_MAX && r->d->added[slot]; slot++)
+		;
+	if (slot == NBD_ADDED_MAX)
+		return nbd_fail(r, ENOSPC, "at most %d ports can be added", NBD_ADDED_MAX);
+	if (!port_class_lookup(type))
+		return nbd_fail(r, EAFNOSUPPORT, "no port type '%s'%s", type,
+				!strcmp(type, "dpdk") ? " (it needs --engine dpdk)" : "");
+	err = port_open(type, r->argv[2], colon + 1, &port);
+	if (err)
+		return nbd_fail(r, err, "opening %s port '%s' (%s): %s", type, r->argv[2],
+				colon + 1, strerror(-err));
+	err = n ? vsw_net_add_port(n->net, port, &cfg) : 0;
+	if (err) {
+		port_close(port);
+		return nbd_fail(r, err, "adding '%s' to '%s': %s", r->argv[2], r->argv[1],
+				strerror(-err));
+	}
+	r->d->added[slot] = port;
+	return 0;
+}
+
+static void
+nbd_added_close(struct nbd *d, unsigned int slot)
+{
+	struct port *port = d->added[slot];
+
+	nbd_capture_forget(d, port);
+	vsw_net_del_port(d->sw, port);
+	port_close(port);
+	d->added[slot] = NULL;
+}
+
+/* port-del NAME: takes a port-add port out of its network and closes it. */
+static int
+nbd_cmd_port_del(struct nbd_req *r)
+{
+	if (r->argc != 2)
+		return nbd_fail(r, EINVAL, "usage: port-del NAME");
+	for (unsigned int i = 0; i < NBD_ADDED_MAX; i++) {
+		if (r->d->added[i] && !strcmp(r->d->added[i]->name, r->argv[1])) {
+			nbd_added_close(r->d, i);
+			return 0;
+		}
+	}
+	return nbd_fail(r, ENOENT, "no port '%s' made by port-add", r->argv[1]);
+}
+
+/* pmd-stats: each worker's loop (like OVS pmd-perf-show): iterations, packets, and the cycles
+ * spent in iterations that found work and in those that did not. */
+static int
+nbd_cmd_pmd_stats(struct nbd_req *r)
+{
+	struct vsw_switch *sw = r->d->sw;
+	const char *unit = r->d->dpdk ? "cycles" : "ns";
+
+	if (r->json)
+		fprintf(r->out, "{\"engine\":\"%s\",\"unit\":\"%s\",\"tsc_hz\":%llu,\"workers\":[",
+			r->d->dpdk ? "dpdk" : "native", unit, (unsigned long long)dpdk_tsc_hz());
+	for (unsigned int i = 0; i < vsw_switch_n_workers(sw); i++) {
+		struct vsw_worker_stats st;
+		uint64_t all;
+
+		vsw_worker_get_stats(sw, i, &st);
+		all = st.busy_cycles + st.idle_cycles;
+		if (r->json) {
+			fprintf(r->out,
+				"%s{\"worker\":%u,\"lcore\":%d,\"networks\":%u,\"iterations\":%llu,"
+				"\"busy_iterations\":%llu,\"rx_packets\":%llu,\"busy\":%llu,"
+				"\"idle\":%llu,\"sleeps\":%llu}",
+				i ? "," : "", i, r->d->dpdk ? dpdk_engine_worker_lcore(i) : -1,
+				vsw_worker_n_nets(sw, i), (unsigned long long)st.iterations,
+				(unsigned long long)st.busy_iterations,
+				(unsigned long long)st.rx_packets,
+				(unsigned long long)st.busy_cycles,
+				(unsigned long long)st.idle_cycles, (unsigned long long)st.sleeps);
+			continue;
+		}
+		if (r->d->dpdk)
+			fprintf(r->out, "worker %u (lcore %d):\n", i, dpdk_engine_worker_lcore(i));
+		else
+			fprintf(r->out, "worker %u (thread):\n", i);
+		fprintf(r->out,
+			"  networks: %u\n  iterations: %llu (%llu with packets)\n"
+			"  rx packets: %llu\n  busy %s: %llu (%.1f %%)\n  idle %s: %llu\n",
+			vsw_worker_n_nets(sw, i), (unsigned long long)st.iterations,
+			(unsigned long long)st.busy_iterations, (unsigned long long)st.rx_packets,
+			unit, (unsigned long long)st.busy_cycles,
+			all ? 100.0 * (double)st.busy_cycles / (double)all : 0.0, unit,
+			(unsigned long long)st.idle_cycles);
+		if (st.rx_packets)
+			fprintf(r->out,
+				"  busy %s per packet: %.1f\n  packets per busy iteration: %.1f\n",
+				unit, (double)st.busy_cycles / (double)st.rx_packets,
+				(double)st.rx_packets / (double)st.busy_iterations);
+	}
+	if (r->json)
+		fprintf(r->out, "]}\n");
+	return 0;
 }
 
 static int
@@ -1390,21 +1578,15 @@ static const struct {
 	const char *name;
 	int (*fn)(struct nbd_req *r);
 } nbd_cmds[] = {
-	{ "net-create", nbd_cmd_net_create },
-	{ "net-destroy", nbd_cmd_net_destroy },
-	{ "net-list", nbd_cmd_net_list },
-	{ "port-attach", nbd_cmd_port_attach },
-	{ "port-detach", nbd_cmd_port_detach },
-	{ "fdb-show", nbd_cmd_fdb_show },
-	{ "stats", nbd_cmd_stats },
-	{ "vif-list", nbd_cmd_vif_list },
-	{ "mode-ctl", nbd_cmd_mode_ctl },
-	{ "capture-start", nbd_cmd_capture_start },
-	{ "capture-status", nbd_cmd_capture_status },
-	{ "capture-stop", nbd_cmd_capture_status },
-	{ "nat-check", nbd_cmd_nat_check },
-	{ "dhcp-host", nbd_cmd_dhcp_host },
-	{ "ping", nbd_cmd_ping },
+	{ "net-create", nbd_cmd_net_create },	    { "net-destroy", nbd_cmd_net_destroy },
+	{ "net-list", nbd_cmd_net_list },	    { "port-attach", nbd_cmd_port_attach },
+	{ "port-detach", nbd_cmd_port_detach },	    { "port-add", nbd_cmd_port_add },
+	{ "port-del", nbd_cmd_port_del },	    { "pmd-stats", nbd_cmd_pmd_stats },
+	{ "fdb-show", nbd_cmd_fdb_show },	    { "stats", nbd_cmd_stats },
+	{ "vif-list", nbd_cmd_vif_list },	    { "mode-ctl", nbd_cmd_mode_ctl },
+	{ "capture-start", nbd_cmd_capture_start }, { "capture-status", nbd_cmd_capture_status },
+	{ "capture-stop", nbd_cmd_capture_status }, { "nat-check", nbd_cmd_nat_check },
+	{ "dhcp-host", nbd_cmd_dhcp_host },	    { "ping", nbd_cmd_ping },
 };
 
 static void
@@ -1625,7 +1807,7 @@ usage(FILE *f)
 		"usage: netbackd [--rundir DIR] [--hv sim|xen] [--workers N] [--script-dir DIR]\n"
 		"                [--hotplug-timeout SECONDS] [--rx-drain-ms MS] [--rx-stall-ms "
 		"MS]\n"
-		"                [--foreground]\n"
+		"                [--foreground] [--engine native|dpdk] [--dpdk-args 'EAL ARGS']\n"
 		"Default DIR: $NETBACK_RUNDIR or " NBD_DEFAULT_RUNDIR
 		"; --hv sim unless /dev/xen/evtchn exists.\n");
 }
@@ -1635,13 +1817,15 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rundir", required_argument, NULL, 'r' },
-		{ "rx-drain-ms", required_argument, NULL, 'D' },
+		{ "rx-drain-ms", required_argument, NULL, 'R' },
 		{ "rx-stall-ms", required_argument, NULL, 'S' },
 		{ "hv", required_argument, NULL, 'H' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "script-dir", required_argument, NULL, 's' },
 		{ "hotplug-timeout", required_argument, NULL, 't' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "engine", required_argument, NULL, 'E' },
+		{ "dpdk-args", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1651,17 +1835,18 @@ main(int argc, char **argv)
 	const char *script_dir = NB_SCRIPT_DIR, *env = getenv("NETBACK_RUNDIR");
 	char path[PATH_MAX + 64], logpath[PATH_MAX + 64];
 	unsigned long workers = 1, hotplug_timeout = NB_HOTPLUG_TIMEOUT_MS / 1000;
-	bool foreground = false;
+	bool foreground = false, workers_set = false;
+	const char *dpdk_args = NULL;
 	int ready[2] = { -1, -1 }, pidfd = -1, c, err, rc = 1;
 	sigset_t mask;
 
 	d.rundir = env && *env ? env : NBD_DEFAULT_RUNDIR;
-	while ((c = getopt_long(argc, argv, "r:D:S:H:w:s:t:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:R:S:H:w:s:t:E:D:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			d.rundir = optarg;
 			break;
-		case 'D':
+		case 'R':
 		case 'S': {
 			char *end;
 			unsigned long ms = strtoul(optarg, &end, 10);
@@ -1669,10 +1854,10 @@ main(int argc, char **argv)
 			if (*end || !*optarg || ms < 1 || ms > 3600000) {
 				fprintf(stderr,
 					"netbackd: --%s: expected 1..3600000 ms, got '%s'\n",
-					c == 'D' ? "rx-drain-ms" : "rx-stall-ms", optarg);
+					c == 'R' ? "rx-drain-ms" : "rx-stall-ms", optarg);
 				return 2;
 			}
-			if (c == 'D')
+			if (c == 'R')
 				cfg.rx_drain_ms = (unsigned int)ms;
 			else
 				cfg.rx_stall_ms = (unsigned int)ms;
@@ -1698,8 +1883,21 @@ main(int argc, char **argv)
 					VSW_WORKERS_MAX, optarg);
 				return 2;
 			}
+			workers_set = true;
 			break;
 		}
+		case 'E':
+			if (strcmp(optarg, "native") && strcmp(optarg, "dpdk")) {
+				fprintf(stderr,
+					"netbackd: --engine: expected native or dpdk, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			d.dpdk = !strcmp(optarg, "dpdk");
+			break;
+		case 'D':
+			dpdk_args = optarg;
+			break;
 		case 's':
 			script_dir = optarg;
 			break;
@@ -1728,7 +1926,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (dpdk_args && !d.dpdk)) {
 		usage(stderr);
 		return 2;
 	}
@@ -1799,7 +1997,30 @@ main(int argc, char **argv)
 			kind == NB_HV_SIM ? "sim" : "xen", d.rundir, strerror(-err));
 		goto out;
 	}
-	err = vsw_switch_create((unsigned int)workers, &d.sw);
+	if (d.dpdk) {
+		/* EAL after the fork and with the signals blocked: its threads inherit the mask,
+		 * so SIGTERM still reaches our signalfd. */
+		struct vsw_switch_cfg scfg;
+
+		err = dpdk_eal_init(dpdk_args ? dpdk_args : "");
+		if (err) {
+			fprintf(stderr, "netbackd: DPDK EAL (%s): %s\n", dpdk_args ? dpdk_args : "",
+				strerror(-err));
+			goto out;
+		}
+		err = dpdk_engine_switch_cfg(workers_set ? (unsigned int)workers : 0, &scfg);
+		if (err) {
+			fprintf(stderr, "netbackd: DPDK engine: no worker lcore (-l needs two "
+					"lcores or more)\n");
+			goto out;
+		}
+		workers = scfg.n_workers;
+		err = vsw_switch_create_cfg(&scfg, &d.sw);
+		if (!err)
+			err = dpdk_port_register();
+	} else {
+		err = vsw_switch_create((unsigned int)workers, &d.sw);
+	}
 	if (err) {
 		fprintf(stderr, "netbackd: switch: %s\n", strerror(-err));
 		goto out;
@@ -1884,8 +2105,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "netbackd: event loop setup failed\n");
 		goto out;
 	}
-	fprintf(stderr, "netbackd: serving %s (hv %s, %lu worker%s, scripts %s)\n", d.rundir,
-		nb_hv_name(d.hv), workers, workers == 1 ? "" : "s", script_dir);
+	fprintf(stderr, "netbackd: serving %s (hv %s, %s engine, %lu worker%s, scripts %s)\n",
+		d.rundir, nb_hv_name(d.hv), d.dpdk ? "dpdk" : "native", workers,
+		workers == 1 ? "" : "s", script_dir);
 	if (ready[1] >= 0) {
 		char ok = 0;
 
@@ -1902,6 +2124,9 @@ out:
 	 * state, so guests keep their rings for a restarted netbackd. */
 	nbd_capture_forget(&d, NULL);
 	nb_backend_destroy(d.be);
+	for (unsigned int i = 0; i < NBD_ADDED_MAX; i++)
+		if (d.added[i])
+			nbd_added_close(&d, i);
 	while (d.nets) {
 		struct nbd_net *n = d.nets;
 
@@ -1910,6 +2135,8 @@ out:
 		free(n);
 	}
 	vsw_switch_destroy(d.sw);
+	/* The workers have returned (rte_eal_wait_lcore) and the pools are freed. */
+	dpdk_eal_fini();
 	nb_hv_close(d.hv);
 	vsw_loop_destroy(d.loop);
 	if (d.ctl_fd >= 0) {

@@ -32,6 +32,7 @@
 	X(TX_TOO_BIG, tx_too_big, DROP, "frame dropped: longer than the destination MTU allows")   \
 	X(TX_PORT_DOWN, tx_port_down, DROP, "frame dropped: destination port down")                \
 	X(TX_ERROR, tx_error, DROP, "frame dropped: the destination port refused it")              \
+	X(TX_COPIED, tx_copied, EVENT, "frame copied into a device buffer (not from its pool)")    \
 	X(FWD_REFLECT, fwd_reflect, DROP, "frame dropped: destination is the ingress port")        \
 	X(FWD_FLOOD, fwd_flood, EVENT, "broadcast, multicast or unknown unicast frame flooded")    \
 	X(MODE_DENIED, mode_denied, DROP, "frame dropped: the network's mode forbids this path")   \

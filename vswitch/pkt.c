@@ -2,6 +2,7 @@
 /*
  * pkt.c - packet buffer pools (see pkt.h). A pool is one array of struct pkt, one
  * MAP_NORESERVE mapping holding every buffer back to back, and a LIFO stack of free packets.
+ * An external pool has only the stack, a cache in front of its ops' backing store.
  */
 #include "vswitch/pkt.h"
 
@@ -19,6 +20,9 @@ struct pkt_pool {
 	unsigned int n_free;
 	uint8_t *mem;	 /* the buffers */
 	size_t mem_size; /* bytes mapped at mem */
+	uint32_t buf_size;
+	const struct pkt_pool_ext_ops *ext; /* external pool: backing store, else NULL */
+	void *ext_arg;
 	uint64_t alloc_fail;
 	uint64_t double_free;
 };
@@ -51,6 +55,7 @@ pkt_pool_create(unsigned int n_pkts, uint32_t data_size, struct pkt_pool **poolp
 		goto err_free;
 
 	pool->n_pkts = n_pkts;
+	pool->buf_size = (uint32_t)stride;
 	/* Stacked in reverse so the first allocations walk the buffers in address order. */
 	for (unsigned int i = 0; i < n_pkts; i++) {
 		struct pkt *p = &pool->pkts[i];
@@ -72,11 +77,97 @@ err_free:
 	return -ENOMEM;
 }
 
+int
+pkt_pool_create_ext(unsigned int cache_pkts, uint32_t buf_size, const struct pkt_pool_ext_ops *ops,
+		    void *arg, struct pkt_pool **poolp)
+{
+	struct pkt_pool *pool;
+
+	if (cache_pkts < 2 || cache_pkts > PKT_POOL_MAX_PKTS || !ops || !ops->get || !ops->put ||
+	    buf_size < PKT_HEADROOM_BYTES + PKT_DATA_MIN_BYTES)
+		return -EINVAL;
+	pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return -ENOMEM;
+	pool->free_stack = calloc(cache_pkts, sizeof(*pool->free_stack));
+	if (!pool->free_stack) {
+		free(pool);
+		return -ENOMEM;
+	}
+	pool->n_pkts = cache_pkts;
+	pool->buf_size = buf_size;
+	pool->ext = ops;
+	pool->ext_arg = arg;
+	*poolp = pool;
+	return 0;
+}
+
+const struct pkt_pool_ext_ops *
+pkt_pool_ext_ops(const struct pkt_pool *pool)
+{
+	return pool->ext;
+}
+
+void *
+pkt_pool_ext_arg(const struct pkt_pool *pool)
+{
+	return pool->ext_arg;
+}
+
+uint32_t
+pkt_pool_buf_size(const struct pkt_pool *pool)
+{
+	return pool->buf_size;
+}
+
+/* External pool, bulk request larger than the stack holds: tops it up below the free ones. */
+static void
+pkt_pool_refill_more(struct pkt_pool *pool)
+{
+	unsigned int room = pool->n_pkts - pool->n_free, want = pool->n_pkts / 2, got;
+
+	if (want > room)
+		want = room;
+	got = pool->ext->get(pool->ext_arg, pool->free_stack + pool->n_free, want);
+	for (unsigned int i = pool->n_free; i < pool->n_free + got; i++) {
+		pool->free_stack[i]->pool = pool;
+		pool->free_stack[i]->in_pool = 1;
+	}
+	pool->n_free += got;
+}
+
+/* External pool, stack empty: takes half a stack from the backing store. */
+static unsigned int
+pkt_pool_refill(struct pkt_pool *pool)
+{
+	pkt_pool_refill_more(pool);
+	return pool->n_free;
+}
+
+/* External pool, stack full: the coldest half (bottom of the stack) goes back. */
+static void
+pkt_pool_spill(struct pkt_pool *pool)
+{
+	unsigned int half = pool->n_free / 2;
+
+	pool->ext->put(pool->ext_arg, pool->free_stack, half);
+	memmove(pool->free_stack, pool->free_stack + half,
+		(pool->n_free - half) * sizeof(*pool->free_stack));
+	pool->n_free -= half;
+}
+
 void
 pkt_pool_destroy(struct pkt_pool *pool)
 {
 	if (!pool)
 		return;
+	if (pool->ext) {
+		if (pool->n_free)
+			pool->ext->put(pool->ext_arg, pool->free_stack, pool->n_free);
+		free(pool->free_stack);
+		free(pool);
+		return;
+	}
 	munmap(pool->mem, pool->mem_size);
 	free(pool->free_stack);
 	free(pool->pkts);
@@ -111,7 +202,7 @@ pkt_alloc(struct pkt_pool *pool)
 {
 	struct pkt *p;
 
-	if (pool->n_free == 0) {
+	if (pool->n_free == 0 && (!pool->ext || pkt_pool_refill(pool) == 0)) {
 		pool->alloc_fail++;
 		return NULL;
 	}
@@ -134,14 +225,19 @@ pkt_free(struct pkt *p)
 		return;
 	}
 	p->in_pool = 1;
+	if (pool->n_free == pool->n_pkts)
+		pkt_pool_spill(pool); /* only an external pool can be full */
 	pool->free_stack[pool->n_free++] = p;
 }
 
 unsigned int
 pkt_alloc_bulk(struct pkt_pool *pool, struct pkt **pkts, unsigned int n)
 {
-	unsigned int got = n < pool->n_free ? n : pool->n_free;
+	unsigned int got;
 
+	if (pool->ext && pool->n_free < n)
+		pkt_pool_refill_more(pool);
+	got = n < pool->n_free ? n : pool->n_free;
 	if (got < n)
 		pool->alloc_fail++;
 	for (unsigned int i = 0; i < got; i++) {
@@ -166,14 +262,12 @@ pkt_copy(struct pkt_pool *pool, const struct pkt *src)
 	uint32_t off = src->data_off < PKT_HEADROOM_BYTES ? src->data_off : PKT_HEADROOM_BYTES;
 	struct pkt *p;
 
-	if (pool->n_free == 0) {
-		pool->alloc_fail++;
-		return NULL;
-	}
 	/* All buffers of a pool have the same size: check before taking one. */
-	if (src->len > pool->pkts[0].buf_size - off)
+	if (src->len > pool->buf_size - off)
 		return NULL;
 	p = pkt_alloc(pool);
+	if (!p)
+		return NULL;
 	p->data_off = off;
 	p->len = src->len;
 	p->in_port = src->in_port;

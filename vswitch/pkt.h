@@ -23,6 +23,15 @@
  *   and free are not thread-safe. A packet that ends up on another worker is handed back to
  *   its owner (p->pool says which) through that worker's message queue and freed there;
  *   freeing it from another thread is a data race.
+ * - External pools: pkt_pool_create_ext() makes a pool whose buffers (and struct pkts) live
+ *   elsewhere, e.g. in DPDK mbufs (dpdk/: the struct pkt sits in the mbuf's private area and
+ *   buf is the mbuf's buffer). Its free stack is a bounded LIFO cache in front of the
+ *   backing store: alloc pops, refilling half the stack with ops->get() when it is empty;
+ *   free pushes, first handing the coldest half back with ops->put() when it is full. A
+ *   packet in the backing store keeps in_pool = 1, so a double free is still caught; the
+ *   owner of the backing store sets buf/buf_size once and clears in_pool when a device hands
+ *   it a packet (then 'pool' must be set to the receiving worker's pool). Same threading
+ *   rule: alloc/free on the owning worker only (the backing store itself may be shared).
  * - Ownership: whoever holds the pointer owns the packet and must pass it on or free it
  *   exactly once. A second free of the same packet is detected, ignored and counted
  *   (double_free), so a bug cannot corrupt the free stack.
@@ -84,7 +93,7 @@ struct pkt_batch {
 };
 
 struct pkt_pool_stats {
-	unsigned int n_pkts;  /* buffers in the pool */
+	unsigned int n_pkts;  /* buffers in the pool (external pool: size of its free stack) */
 	unsigned int n_free;  /* buffers on the free stack now */
 	uint64_t alloc_fail;  /* pkt_alloc/bulk requests not met because the pool was empty */
 	uint64_t double_free; /* frees of a packet already in the pool (ignored) */
@@ -97,6 +106,31 @@ struct pkt_pool_stats {
  * -EINVAL for bad arguments, -ENOMEM.
  */
 int pkt_pool_create(unsigned int n_pkts, uint32_t data_size, struct pkt_pool **poolp);
+
+/* Backing store of an external pool (see the contract). Both are called by the pool's owner
+ * worker, with packets whose buf/buf_size are valid. get() takes up to 'n' packets out of
+ * the store into 'pkts' and returns how many (in_pool stays 1, the pool resets the rest);
+ * put() returns 'n' packets to it (in_pool is 1). */
+struct pkt_pool_ext_ops {
+	unsigned int (*get)(void *arg, struct pkt **pkts, unsigned int n);
+	void (*put)(void *arg, struct pkt *const *pkts, unsigned int n);
+};
+
+/*
+ * Creates an external pool: a free stack of 'cache_pkts' entries (2..PKT_POOL_MAX_PKTS) in
+ * front of 'ops'/'arg'; every buffer is 'buf_size' bytes (headroom included, at least
+ * PKT_HEADROOM_BYTES + PKT_DATA_MIN_BYTES). Returns 0 and the pool in '*poolp', -EINVAL,
+ * -ENOMEM. pkt_pool_destroy() puts the cached packets back with ops->put().
+ */
+int pkt_pool_create_ext(unsigned int cache_pkts, uint32_t buf_size,
+			const struct pkt_pool_ext_ops *ops, void *arg, struct pkt_pool **poolp);
+
+/* The ops of an external pool (NULL for a pool of its own buffers) and their argument. */
+const struct pkt_pool_ext_ops *pkt_pool_ext_ops(const struct pkt_pool *pool);
+void *pkt_pool_ext_arg(const struct pkt_pool *pool);
+
+/* Size in bytes of every buffer of 'pool' (headroom + data room). */
+uint32_t pkt_pool_buf_size(const struct pkt_pool *pool);
 
 /* Frees the pool and all its buffers; every packet must have been freed first. NULL ok. */
 void pkt_pool_destroy(struct pkt_pool *pool);

@@ -65,10 +65,12 @@ struct vsw_worker {
 
 	struct pkt_batch batch;
 	struct vsw_fwd fwd;
+	struct vsw_worker_stats stats; /* written by the worker (vsw_counter_add) */
 };
 
 struct vsw_switch {
 	unsigned int n_workers; /* threads; 0 = driven by vsw_switch_run_once */
+	struct vsw_switch_cfg cfg;
 	struct vsw_worker *workers;
 	unsigned int n_slots;	  /* worker structs (max(1, n_workers)) */
 	unsigned int next_worker; /* round robin */
@@ -333,15 +335,20 @@ vsw_worker_arm(struct vsw_worker *w)
 	return pending;
 }
 
-static void *
-vsw_worker_main(void *arg)
+static uint64_t
+vsw_cycles(const struct vsw_switch *sw)
+{
+	return sw->cfg.cycles ? sw->cfg.cycles() : vsw_now_ns();
+}
+
+static int
+vsw_worker_loop(void *arg)
 {
 	struct vsw_worker *w = arg;
-	uint64_t last_work = vsw_now_ns();
-	char name[16];
+	const struct vsw_switch *sw = w->sw;
+	uint64_t last_work = vsw_now_ns(), t0 = vsw_cycles(sw), t1;
+	struct vsw_worker_stats *st = &w->stats;
 
-	snprintf(name, sizeof(name), "nb-worker%u", w->id);
-	pthread_setname_np(pthread_self(), name);
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		uint64_t now = vsw_now_ns();
 		unsigned int work = 0, k;
@@ -349,11 +356,19 @@ vsw_worker_main(void *arg)
 		vsw_worker_run_call(w);
 		for (k = 0; k < w->n_nets; k++)
 			work += vsw_net_run(w, w->nets[k], now);
+		t1 = vsw_cycles(sw);
+		vsw_counter_add(&st->iterations, 1);
 		if (work) {
+			vsw_counter_add(&st->busy_iterations, 1);
+			vsw_counter_add(&st->busy_cycles, t1 - t0);
+			vsw_counter_add(&st->rx_packets, work);
+			t0 = t1;
 			last_work = now;
 			continue;
 		}
-		if (now - last_work < (uint64_t)VSW_SPIN_US * 1000u)
+		vsw_counter_add(&st->idle_cycles, t1 - t0);
+		t0 = t1;
+		if (sw->cfg.busy_poll || now - last_work < (uint64_t)VSW_SPIN_US * 1000u)
 			continue;
 		/* Idle: re-enable notifications, then sleep unless work slipped in meanwhile. */
 		if (vsw_worker_arm(w)) {
@@ -363,6 +378,7 @@ vsw_worker_main(void *arg)
 		struct epoll_event evs[16];
 		int n = epoll_wait(w->epfd, evs, 16, VSW_TICK_MS);
 
+		vsw_counter_add(&st->sleeps, 1);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.fd == w->wakefd) {
 				uint64_t v;
@@ -373,6 +389,18 @@ vsw_worker_main(void *arg)
 		}
 		last_work = vsw_now_ns();
 	}
+	return 0;
+}
+
+static void *
+vsw_worker_main(void *arg)
+{
+	struct vsw_worker *w = arg;
+	char name[16];
+
+	snprintf(name, sizeof(name), "nb-worker%u", w->id);
+	pthread_setname_np(pthread_self(), name);
+	vsw_worker_loop(w);
 	return NULL;
 }
 
@@ -420,14 +448,20 @@ vsw_worker_init(struct vsw_switch *sw, struct vsw_worker *w, unsigned int id, bo
 	ev.data.fd = w->wakefd;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev) < 0)
 		return -errno;
-	err = pkt_pool_create(VSW_POOL_PKTS, 0, &w->pool);
+	if (sw->cfg.pool_create)
+		err = sw->cfg.pool_create(sw->cfg.arg, id, &w->pool);
+	else
+		err = pkt_pool_create(VSW_POOL_PKTS, 0, &w->pool);
 	if (err)
 		return err;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	atomic_init(&w->stop, false);
 	if (threaded) {
-		err = -pthread_create(&w->thread, NULL, vsw_worker_main, w);
+		if (sw->cfg.launch)
+			err = sw->cfg.launch(sw->cfg.arg, id, vsw_worker_loop, w);
+		else
+			err = -pthread_create(&w->thread, NULL, vsw_worker_main, w);
 		if (err) {
 			w->threaded = false;
 			return err;
@@ -446,28 +480,45 @@ vsw_worker_fini(struct vsw_worker *w)
 		if (write(w->wakefd, &one, sizeof(one)) < 0) {
 			/* It also wakes up every tick. */
 		}
-		pthread_join(w->thread, NULL);
+		if (w->sw->cfg.join)
+			w->sw->cfg.join(w->sw->cfg.arg, w->id);
+		else
+			pthread_join(w->thread, NULL);
 		w->threaded = false;
 	}
 	if (w->epfd >= 0)
 		close(w->epfd);
 	if (w->wakefd >= 0)
 		close(w->wakefd);
-	pkt_pool_destroy(w->pool);
+	if (w->pool && w->sw->cfg.pool_destroy)
+		w->sw->cfg.pool_destroy(w->sw->cfg.arg, w->id, w->pool);
+	else
+		pkt_pool_destroy(w->pool);
+	w->pool = NULL;
 }
 
 int
 vsw_switch_create(unsigned int n_workers, struct vsw_switch **swp)
 {
+	struct vsw_switch_cfg cfg = { .n_workers = n_workers };
+
+	return vsw_switch_create_cfg(&cfg, swp);
+}
+
+int
+vsw_switch_create_cfg(const struct vsw_switch_cfg *cfg, struct vsw_switch **swp)
+{
+	unsigned int n_workers = cfg->n_workers;
 	struct vsw_switch *sw;
 	unsigned int i;
 	int err;
 
-	if (n_workers > VSW_WORKERS_MAX)
+	if (n_workers > VSW_WORKERS_MAX || !cfg->launch != !cfg->join)
 		return -EINVAL;
 	sw = calloc(1, sizeof(*sw));
 	if (!sw)
 		return -ENOMEM;
+	sw->cfg = *cfg;
 	sw->n_workers = n_workers;
 	sw->n_slots = n_workers ? n_workers : 1;
 	sw->workers = calloc(sw->n_slots, sizeof(*sw->workers));
@@ -506,6 +557,35 @@ vsw_switch_destroy(struct vsw_switch *sw)
 	}
 	free(sw->workers);
 	free(sw);
+}
+
+unsigned int
+vsw_switch_n_workers(const struct vsw_switch *sw)
+{
+	return sw->n_slots;
+}
+
+int
+vsw_worker_get_stats(const struct vsw_switch *sw, unsigned int id, struct vsw_worker_stats *st)
+{
+	const struct vsw_worker_stats *s;
+
+	if (id >= sw->n_slots)
+		return -ENOENT;
+	s = &sw->workers[id].stats;
+	st->iterations = __atomic_load_n(&s->iterations, __ATOMIC_RELAXED);
+	st->busy_iterations = __atomic_load_n(&s->busy_iterations, __ATOMIC_RELAXED);
+	st->busy_cycles = __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
+	st->idle_cycles = __atomic_load_n(&s->idle_cycles, __ATOMIC_RELAXED);
+	st->rx_packets = __atomic_load_n(&s->rx_packets, __ATOMIC_RELAXED);
+	st->sleeps = __atomic_load_n(&s->sleeps, __ATOMIC_RELAXED);
+	return 0;
+}
+
+unsigned int
+vsw_worker_n_nets(const struct vsw_switch *sw, unsigned int id)
+{
+	return id < sw->n_slots ? sw->workers[id].n_nets : 0;
 }
 
 /* ---- networks ---------------------------------------------------------------------------- */

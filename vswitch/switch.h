@@ -27,6 +27,12 @@
  * - Time: workers read CLOCK_MONOTONIC once per loop iteration. A switch created with
  *   n_workers = 0 has no threads: the caller drives it with vsw_switch_run_once() and its own
  *   (virtual) clock, which is what deterministic pcap replay uses.
+ * - Engines: vsw_switch_create_cfg() lets the caller supply each worker's packet pool (the DPDK
+ *   engine's are backed by rte_mbufs), the thread a worker loop runs on (launch/join: an EAL
+ *   lcore instead of a pthread), busy polling (never sleep: for ports without wait fds, as
+ *   PMDs are) and the cycle counter. Every worker counts its loop iterations and the cycles
+ *   spent in iterations that found work (busy) and in those that did not (idle), readable
+ *   from any thread with vsw_worker_get_stats() (like OVS pmd-perf-show).
  * - Errors: 0 or -errno.
  */
 #ifndef VSW_SWITCH_H
@@ -108,6 +114,48 @@ const struct vsw_mode_ops *vsw_mode_lookup(const char *name);
 
 /* Creates a switch with 'n_workers' worker threads (0: driven by vsw_switch_run_once). */
 int vsw_switch_create(unsigned int n_workers, struct vsw_switch **swp);
+
+/* How the switch gets its workers' pools, threads and clock; every member is optional. */
+struct vsw_switch_cfg {
+	unsigned int n_workers; /* as for vsw_switch_create() */
+	/* The packet pool of worker 'id' (0..max(1, n_workers)-1), made at create; default
+	 * pkt_pool_create(VSW_POOL_PKTS, 0). pool_destroy is called at destroy, after the
+	 * worker stopped (default pkt_pool_destroy). */
+	int (*pool_create)(void *arg, unsigned int id, struct pkt_pool **poolp);
+	void (*pool_destroy)(void *arg, unsigned int id, struct pkt_pool *pool);
+	/* Runs fn(fn_arg), the loop of worker 'id', on a thread of the caller's and returns
+	 * (0 or -errno); join() waits for that fn to return after the switch asked it to stop.
+	 * Both or neither; default a pthread per worker. */
+	int (*launch)(void *arg, unsigned int id, int (*fn)(void *), void *fn_arg);
+	void (*join)(void *arg, unsigned int id);
+	/* Never sleep in epoll when idle (poll-mode ports have no wait fd). */
+	bool busy_poll;
+	/* Cycle counter for the busy/idle accounting; default nanoseconds (CLOCK_MONOTONIC). */
+	uint64_t (*cycles)(void);
+	void *arg; /* passed to the callbacks above */
+};
+
+/* Creates a switch as configured by 'cfg' (see struct vsw_switch_cfg). */
+int vsw_switch_create_cfg(const struct vsw_switch_cfg *cfg, struct vsw_switch **swp);
+
+/* Loop statistics of one worker, written by it and read from any thread. */
+struct vsw_worker_stats {
+	uint64_t iterations;	  /* loop iterations */
+	uint64_t busy_iterations; /* iterations that received packets */
+	uint64_t busy_cycles;	  /* cycles (cfg.cycles units) in busy iterations */
+	uint64_t idle_cycles;	  /* cycles in iterations that found nothing (sleep included) */
+	uint64_t rx_packets;	  /* packets received by the worker's ports */
+	uint64_t sleeps;	  /* times the worker slept in epoll */
+};
+
+/* Number of worker structs (max(1, n_workers)). */
+unsigned int vsw_switch_n_workers(const struct vsw_switch *sw);
+
+/* Fills '*st' for worker 'id'; -ENOENT if there is no such worker. Any thread. */
+int vsw_worker_get_stats(const struct vsw_switch *sw, unsigned int id, struct vsw_worker_stats *st);
+
+/* The number of networks worker 'id' serves (0 if no such worker). Control thread. */
+unsigned int vsw_worker_n_nets(const struct vsw_switch *sw, unsigned int id);
 
 /* Stops the workers, destroys every network (closing nothing: ports belong to the caller, and
  * must have been removed first) and frees. NULL ok. */

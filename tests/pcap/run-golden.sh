@@ -5,7 +5,9 @@
 # out-PORT.pcap with the expected one frame by frame (bytes exact, timestamps ignored; a
 # missing expected file means no frame) and the counters listed in counters.json exactly, and
 # prints "ok - MODE/CASE" or "not ok - MODE/CASE" with a readable account of the first
-# difference. nb-replay is taken from $NB_BIN (default build/bin). Exit status: the number of
+# difference. nb-replay is taken from $NB_BIN (default build/bin); NB_ENGINE=dpdk replays
+# through the DPDK engine (nb-replay --engine dpdk) against the same expected outputs.
+# Exit status: the number of
 # failed cases (0: all passed), capped at 100; 2 on usage errors.
 set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -32,7 +34,8 @@ for case_dir in "$@"; do
 	mkdir -p "$out"
 	advance=()
 	[ -f "$case_dir/advance" ] && advance=(--advance "$(cat "$case_dir/advance")")
-	if ! "$BIN/nb-replay" --case "$case_dir" --out "$out" "${advance[@]}" >"$out/replay.log" 2>&1; then
+	[ -n "${NB_ENGINE:-}" ] && advance+=(--engine "$NB_ENGINE")
+	if ! timeout 60 "$BIN/nb-replay" --case "$case_dir" --out "$out" "${advance[@]}" >"$out/replay.log" 2>&1; then
 		echo "not ok - $name"
 		echo "#   nb-replay failed:"
 		sed 's/^/#     /' "$out/replay.log"

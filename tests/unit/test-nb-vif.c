@@ -271,6 +271,38 @@ tx_runt_gets_an_error_response_and_the_vif_stays(void **state)
 	assert_false(nb_vif_is_disabled(f->vif));
 }
 
+/* A pool whose buffers cannot hold a frame (the DPDK engine's 2048-byte mbufs) answers it with
+ * an error and goes on with the next request: retrying would stall the ring for good. */
+static void
+tx_frame_too_big_for_the_pool_gets_an_error_response(void **state)
+{
+	struct fx *f = *state;
+	struct pkt_pool *small = NULL;
+	struct pkt *pkts[4];
+	struct nb_vif_stats st;
+
+	assert_int_equal(pkt_pool_create(8, 2048, &small), 0);
+	fill(data_page(f, 1), 3000, 2);
+	fill(data_page(f, 3), 60, 4);
+	tx_req(f, 1, 0, NETTXF_more_data, 1, 3000 + 100);
+	tx_req(f, 2, 0, 0, 2, 100);
+	tx_req(f, 3, 0, 0, 3, 60);
+	tx_push(f);
+	assert_int_equal(nb_vif_guest_tx(f->vif, small, pkts, 4), 1);
+	assert_int_equal(pkts[0]->len, 60);
+	assert_memory_equal(pkt_data(pkts[0]), data_page(f, 3), 60);
+	pkt_free(pkts[0]);
+	assert_int_equal(NB_READ_ONCE(f->tx.sring->rsp_prod), 3);
+	assert_int_equal(RING_GET_RESPONSE(&f->tx, 0)->status, NETIF_RSP_ERROR);
+	assert_int_equal(RING_GET_RESPONSE(&f->tx, 1)->status, NETIF_RSP_ERROR);
+	assert_int_equal(RING_GET_RESPONSE(&f->tx, 2)->status, NETIF_RSP_OKAY);
+	nb_vif_get_stats(f->vif, &st);
+	assert_int_equal(st.tx_errors, 1);
+	assert_int_equal(st.tx_drop_nobuf, 0);
+	assert_false(nb_vif_is_disabled(f->vif));
+	pkt_pool_destroy(small);
+}
+
 static void
 tx_page_crossing_disables_the_vif(void **state)
 {
@@ -437,6 +469,7 @@ main(void)
 		T(tx_frames_arrive_intact_and_every_slot_is_answered),
 		T(tx_from_a_revoked_grant_gets_an_error_response),
 		T(tx_runt_gets_an_error_response_and_the_vif_stays),
+		T(tx_frame_too_big_for_the_pool_gets_an_error_response),
 		T(tx_page_crossing_disables_the_vif),
 		T(tx_producer_far_ahead_disables_the_vif),
 		T(rx_frames_fill_posted_buffers_slot_by_slot),

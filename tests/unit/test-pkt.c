@@ -2,7 +2,8 @@
 /*
  * test-pkt.c - unit tests of vswitch/pkt: pool creation limits, exhaustion and reuse,
  * metadata reset, headroom/tailroom arithmetic, 64 KiB frames, bulk and batch operations,
- * double-free detection and packet copies.
+ * double-free detection and packet copies; external pools (a free stack in front of a backing
+ * store): refill, spill, double free of a packet in the store, destroy.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -394,6 +395,163 @@ copy_duplicates_frame_and_metadata(void **state)
 	pkt_pool_destroy(pool);
 }
 
+/* A backing store for external pools: 16 packets with buffers of their own, a LIFO of them. */
+#define STORE_PKTS 16
+#define STORE_BUF  256
+
+struct store {
+	struct pkt pkts[STORE_PKTS];
+	uint8_t bufs[STORE_PKTS][STORE_BUF];
+	struct pkt *free[STORE_PKTS];
+	unsigned int n_free;
+	unsigned int gets, puts;
+};
+
+static unsigned int
+store_get(void *arg, struct pkt **pkts, unsigned int n)
+{
+	struct store *s = arg;
+	unsigned int i;
+
+	s->gets++;
+	for (i = 0; i < n && s->n_free; i++)
+		pkts[i] = s->free[--s->n_free];
+	return i;
+}
+
+static void
+store_put(void *arg, struct pkt *const *pkts, unsigned int n)
+{
+	struct store *s = arg;
+
+	s->puts++;
+	for (unsigned int i = 0; i < n; i++) {
+		assert_int_equal(pkts[i]->in_pool, 1);
+		s->free[s->n_free++] = pkts[i];
+	}
+}
+
+static const struct pkt_pool_ext_ops store_ops = { .get = store_get, .put = store_put };
+
+static void
+store_init(struct store *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned int i = 0; i < STORE_PKTS; i++) {
+		s->pkts[i].buf = s->bufs[i];
+		s->pkts[i].buf_size = STORE_BUF;
+		s->pkts[i].in_pool = 1;
+		s->free[s->n_free++] = &s->pkts[i];
+	}
+}
+
+static void
+ext_pool_rejects_bad_arguments(void **state)
+{
+	struct pkt_pool *pool = NULL;
+	struct store s;
+
+	(void)state;
+	store_init(&s);
+	assert_int_equal(pkt_pool_create_ext(1, STORE_BUF, &store_ops, &s, &pool), -EINVAL);
+	assert_int_equal(pkt_pool_create_ext(8, 100, &store_ops, &s, &pool), -EINVAL);
+	assert_int_equal(pkt_pool_create_ext(8, STORE_BUF, NULL, &s, &pool), -EINVAL);
+	assert_null(pool);
+}
+
+static void
+ext_pool_refills_from_and_spills_to_its_store(void **state)
+{
+	struct pkt_pool *pool = NULL;
+	struct pkt *got[STORE_PKTS + 1];
+	struct pkt_pool_stats st;
+	struct store s;
+	unsigned int i;
+
+	(void)state;
+	store_init(&s);
+	assert_int_equal(pkt_pool_create_ext(8, STORE_BUF, &store_ops, &s, &pool), 0);
+	assert_ptr_equal(pkt_pool_ext_ops(pool), &store_ops);
+	assert_ptr_equal(pkt_pool_ext_arg(pool), &s);
+	assert_int_equal(pkt_pool_buf_size(pool), STORE_BUF);
+	/* Every packet of the store can be taken, then the pool is empty. */
+	for (i = 0; i < STORE_PKTS; i++) {
+		got[i] = pkt_alloc(pool);
+		assert_non_null(got[i]);
+		assert_ptr_equal(got[i]->pool, pool);
+		assert_int_equal(got[i]->in_pool, 0);
+		assert_int_equal(got[i]->data_off, PKT_HEADROOM_BYTES);
+	}
+	assert_null(pkt_alloc(pool));
+	pkt_pool_get_stats(pool, &st);
+	assert_int_equal(st.alloc_fail, 1);
+	assert_int_equal(s.n_free, 0);
+	/* Freeing more than the stack holds hands the coldest half back to the store. */
+	for (i = 0; i < STORE_PKTS; i++)
+		pkt_free(got[i]);
+	assert_true(s.puts > 0);
+	pkt_pool_get_stats(pool, &st);
+	assert_int_equal(st.n_free + s.n_free, STORE_PKTS);
+	assert_true(st.n_free <= 8);
+	/* LIFO: the last freed packet comes back first. */
+	assert_ptr_equal(pkt_alloc(pool), got[STORE_PKTS - 1]);
+	pkt_free(got[STORE_PKTS - 1]);
+	/* Destroy gives everything back. */
+	pkt_pool_destroy(pool);
+	assert_int_equal(s.n_free, STORE_PKTS);
+}
+
+static void
+ext_pool_catches_double_free_of_a_packet_in_its_store(void **state)
+{
+	struct pkt_pool *pool = NULL;
+	struct pkt *p, *q[8];
+	struct pkt_pool_stats st;
+	struct store s;
+	unsigned int i;
+
+	(void)state;
+	store_init(&s);
+	assert_int_equal(pkt_pool_create_ext(4, STORE_BUF, &store_ops, &s, &pool), 0);
+	p = pkt_alloc(pool);
+	pkt_free(p);
+	/* Push it down the stack and out to the store, then free it again. */
+	for (i = 0; i < 8; i++)
+		q[i] = pkt_alloc(pool);
+	for (i = 0; i < 8; i++)
+		pkt_free(q[i]);
+	pkt_free(p);
+	pkt_free(p);
+	pkt_pool_get_stats(pool, &st);
+	assert_int_equal(st.double_free, 2);
+	pkt_pool_destroy(pool);
+	assert_int_equal(s.n_free, STORE_PKTS);
+}
+
+static void
+ext_pool_copy_respects_its_buffer_size(void **state)
+{
+	struct pkt_pool *big = make_pool(2, 2048), *pool = NULL;
+	struct pkt *src = pkt_alloc(big), *c;
+	struct store s;
+
+	(void)state;
+	store_init(&s);
+	assert_int_equal(pkt_pool_create_ext(4, STORE_BUF, &store_ops, &s, &pool), 0);
+	assert_non_null(pkt_put(src, STORE_BUF - PKT_HEADROOM_BYTES + 1));
+	assert_null(pkt_copy(pool, src));
+	assert_int_equal(pkt_trim(src, 60), 0);
+	memset(pkt_data(src), 0xab, 60);
+	c = pkt_copy(pool, src);
+	assert_non_null(c);
+	assert_int_equal(c->len, 60);
+	assert_memory_equal(pkt_data(c), pkt_data(src), 60);
+	pkt_free(c);
+	pkt_free(src);
+	pkt_pool_destroy(pool);
+	pkt_pool_destroy(big);
+}
+
 int
 main(void)
 {
@@ -411,6 +569,10 @@ main(void)
 		cmocka_unit_test(batch_alloc_fills_only_the_free_room),
 		cmocka_unit_test(double_free_is_ignored_and_counted),
 		cmocka_unit_test(copy_duplicates_frame_and_metadata),
+		cmocka_unit_test(ext_pool_rejects_bad_arguments),
+		cmocka_unit_test(ext_pool_refills_from_and_spills_to_its_store),
+		cmocka_unit_test(ext_pool_catches_double_free_of_a_packet_in_its_store),
+		cmocka_unit_test(ext_pool_copy_respects_its_buffer_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

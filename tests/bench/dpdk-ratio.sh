@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Forwarding rate of the DPDK engine against dpdk-testpmd on the same ports, the same frames and
+# the same core: two net_pcap ports with infinite_rx (each preloads its pcap and replays it
+# forever, copying every frame into a fresh mbuf; tx is dropped), 64-byte UDP frames, 256 MAC
+# pairs (A side 02:00:01:00:00:xx -> B side 02:00:02:00:00:xx and back).
+#   testpmd io and mac    --forward-mode io|mac, 1 forwarding lcore (CPU 1), --stats-period 1
+#   netbackd bridge       --engine dpdk, worker lcore 1 (CPU 1), a bridge network of the two ports
+#   netbackd nat          the same ports in a --nat fastpath network (inside port vif role,
+#                         uplink port opened with `port-add -`), 256 inside hosts talking to
+#                         one outside server; the outside frames answer the translated flows
+#   netbackd route        a route network: a vif port holding 16 inside hosts (its --ip list
+#                         is at most 16 addresses) and the uplink with 16 outside hosts, 256
+#                         flows each way through the router; every host announces itself
+#                         with an ARP request in the stream, whose replies are subtracted
+#                         from the forwarded count
+# Each is run RUNS times (default 3) for SECONDS (default 10); netbackd's rate is the growth of
+# its ports' tx_packets between two `nbctl stats` after a 3 s warm-up, testpmd's the median of
+# its per-second Tx-pps sums. Prints every run, the medians, netbackd's busy cycles per packet
+# (pmd-stats) and the ratios to testpmd mac. Needs root (netbackd runs in a network namespace
+# of its own, since the nat mode makes a host TAP), scapy, dpdk-testpmd. Uses CPU 0 and 1 fully
+# while it runs.
+set -uo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${NB_BIN:-$TOP/build/bin}
+SECS=${1:-10}
+RUNS=${2:-3}
+W=$(mktemp -d /tmp/nb-dpdk-ratio.XXXXXX)
+NS=nbdr-$$
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	sleep 1
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$W" /var/run/dpdk/nbdr-*-$$
+}
+trap cleanup EXIT
+
+/usr/bin/python3 - "$W" <<'PY'
+import sys
+from scapy.all import ARP, Ether, IP, UDP, Raw, wrpcap
+w = sys.argv[1]
+def mac(side, i): return "02:00:%02x:00:%02x:%02x" % (side, (i >> 8) & 0xff, i & 0xff)
+def pad(p): return p / Raw(b"\x00" * (60 - len(p)))
+# bridge: 256 MAC pairs
+wrpcap(w + "/br_a.pcap", [pad(Ether(src=mac(1, i), dst=mac(2, i)) / IP(src="10.1.%d.%d" % (i // 250, i % 250 + 1), dst="10.2.%d.%d" % (i // 250, i % 250 + 1)) / UDP(sport=1024 + i, dport=5001)) for i in range(256)])
+wrpcap(w + "/br_b.pcap", [pad(Ether(src=mac(2, i), dst=mac(1, i)) / IP(src="10.2.%d.%d" % (i // 250, i % 250 + 1), dst="10.1.%d.%d" % (i // 250, i % 250 + 1)) / UDP(sport=5001, dport=1024 + i)) for i in range(256)])
+# nat fastpath, outside stream: the uplink gateway 192.0.2.1 (its ARP reply first), then one
+# answer per translated flow (the mode keeps the inside port when free: 1024 + i) to the
+# uplink's address and MAC (net_pcap's first device: 02:70:63:61:70:00).
+GW_MAC = "02:00:02:00:ff:fe"
+UP_MAC = "02:70:63:61:70:00"
+out = [Ether(src=GW_MAC, dst=UP_MAC) / ARP(op=2, hwsrc=GW_MAC, psrc="192.0.2.1", hwdst=UP_MAC, pdst="192.0.2.2")]
+out += [pad(Ether(src=GW_MAC, dst=UP_MAC) / IP(src="198.51.100.1", dst="192.0.2.2") / UDP(sport=5001, dport=1024 + i)) for i in range(256)]
+wrpcap(w + "/nat_b.pcap", out)
+# route: the router's MAC is derived from the network's name ("net"; FNV-1a, as in
+# vswitch/mode-route.c route_default_mac).
+h = 2166136261
+for c in b"net":
+    h = ((h ^ c) * 16777619) & 0xffffffff
+h2 = ((h ^ 0x5a) * 16777619) & 0xffffffff
+RT = "02:%02x:%02x:%02x:%02x:%02x" % (h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff, h2 & 0xff)
+ins = lambda k: "10.1.0.%d" % (k + 1)
+outs = lambda k: "10.2.0.%d" % (k + 1)
+a = [Ether(src=mac(1, k), dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=mac(1, k), psrc=ins(k), pdst="10.1.255.254") for k in range(16)]
+a += [pad(Ether(src=mac(1, i % 16), dst=RT) / IP(src=ins(i % 16), dst=outs(i // 16)) / UDP(sport=1024 + i, dport=5001)) for i in range(256)]
+b = [Ether(src=mac(2, k), dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=mac(2, k), psrc=outs(k), pdst="10.2.255.254") for k in range(16)]
+b += [pad(Ether(src=mac(2, i // 16), dst=RT) / IP(src=outs(i // 16), dst=ins(i % 16)) / UDP(sport=5001, dport=1024 + i)) for i in range(256)]
+wrpcap(w + "/rt_a.pcap", a)
+wrpcap(w + "/rt_b.pcap", b)
+PY
+[ -s "$W/br_a.pcap" ] || { echo "dpdk-ratio: scapy could not write the pcaps" >&2; exit 1; }
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# ---- testpmd -------------------------------------------------------------------------------
+declare -A RES CPP
+VDEV="--vdev=net_pcap0,rx_pcap=$W/br_a.pcap,infinite_rx=1 --vdev=net_pcap1,rx_pcap=$W/br_b.pcap,infinite_rx=1"
+for m in io mac; do
+	for r in $(seq "$RUNS"); do
+		# shellcheck disable=SC2086
+		timeout -s INT $((SECS + 3)) dpdk-testpmd -l 0-1 --no-pci --no-huge -m 512 \
+			--file-prefix=nbdr-tp-$$ --log-level=lib.eal:error $VDEV -- \
+			--forward-mode=$m --stats-period=1 -a --nb-cores=1 --total-num-mbufs=16384 \
+			--no-lsc-interrupt --no-flush-rx >"$W/tp.log" 2>&1 </dev/null
+		v=$(/usr/bin/python3 - "$W/tp.log" <<'PY'
+import re, statistics, sys
+blocks = open(sys.argv[1], errors="replace").read().split("Port statistics ====")[1:]
+tx = [sum(int(x) for x in re.findall(r"Tx-pps:\s+(\d+)", b)) for b in blocks]
+tx = [t for t in tx if t > 0]
+tx = tx[1:-1] if len(tx) > 3 else tx
+print("%.3f" % (statistics.median(tx) / 1e6) if tx else "0")
+PY
+)
+		RES[tp_$m]+="$v "
+	done
+done
+
+# ---- netbackd ------------------------------------------------------------------------------
+ip netns add "$NS" || exit 1
+ip -n "$NS" link set lo up
+RUN=$W/run
+NBCTL() { "$BIN/nbctl" --rundir "$RUN" "$@"; }
+tx_sum() { # PORT...: frames forwarded (sent, less the ARP replies of the router)
+	local s=0 v
+	for p in "$@"; do
+		v=$(NBCTL stats "$p" --json | /usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin)[0]; print(s['tx_packets'] - s['drops']['l3_arp_replied'])")
+		s=$((s + v))
+	done
+	echo "$s"
+}
+pmd() { NBCTL pmd-stats --json | /usr/bin/python3 -c "import json,sys; w=json.load(sys.stdin)['workers'][0]; print(w['busy'], w['rx_packets'])"; }
+
+# run_nb MODE: one netbackd, RUNS measurements of SECS each.
+run_nb() {
+	local mode=$1 a b c0 c1 t0 t1 p0 p1
+	mkdir -p "$RUN"
+	"$BIN/nb-simhv" --rundir "$RUN" || return 1
+	PIDS+=("$(cat "$RUN/nb-simhv.pid")")
+	ip netns exec "$NS" "$BIN/netbackd" --rundir "$RUN" --engine dpdk \
+		--dpdk-args "-l 0-1 --no-huge --no-pci -m 512 --file-prefix=nbdr-nb-$$ --log-level=lib.eal:error" ||
+		return 1
+	PIDS+=("$(cat "$RUN/netbackd.pid")")
+	case $mode in
+	bridge)
+		NBCTL net-create net --mode bridge >/dev/null &&
+			NBCTL port-add net p0 "dpdk:net_pcap0,rx_pcap=$W/br_a.pcap,infinite_rx=1" &&
+			NBCTL port-add net p1 "dpdk:net_pcap1,rx_pcap=$W/br_b.pcap,infinite_rx=1" || return 1
+		;;
+	nat)
+		# The uplink first (it becomes net_pcap's first device, whose MAC nat_b.pcap uses).
+		NBCTL port-add - p1 "dpdk:net_pcap1,rx_pcap=$W/nat_b.pcap,infinite_rx=1" &&
+			NBCTL net-create net --mode nat --subnet 10.1.0.0/16 --nat fastpath --uplink p1 \
+				--uplink-address 192.0.2.2/24 --uplink-gateway 192.0.2.1 >/dev/null ||
+			return 1
+		# Inside hosts send to the gateway's MAC: the host TAP's, which the mode learns
+		# from the TAP's own frames (an ARP request from dom0 here).
+		gw=$(ip netns exec "$NS" cat /sys/class/net/nb-net/address) || return 1
+		ip netns exec "$NS" ping -c 1 -W 1 10.1.0.200 >/dev/null 2>&1
+		/usr/bin/python3 - "$W" "$gw" <<'PY' || return 1
+import sys
+from scapy.all import Ether, IP, UDP, Raw, wrpcap
+w, gw = sys.argv[1], sys.argv[2]
+def pad(p): return p / Raw(b"\x00" * (60 - len(p)))
+wrpcap(w + "/nat_a.pcap", [pad(Ether(src="02:00:01:00:%02x:%02x" % (i >> 8, i & 0xff), dst=gw) / IP(src="10.1.%d.%d" % (i // 250, i % 250 + 1), dst="198.51.100.1") / UDP(sport=1024 + i, dport=5001)) for i in range(256)])
+PY
+		NBCTL port-add net p0 "dpdk:net_pcap0,rx_pcap=$W/nat_a.pcap,infinite_rx=1" \
+			--role vif || return 1
+		;;
+	route)
+		NBCTL port-add - p1 "dpdk:net_pcap1,rx_pcap=$W/rt_b.pcap,infinite_rx=1" &&
+			NBCTL net-create net --mode route --address 10.1.255.254/16 --uplink p1 \
+				--uplink-address 10.2.255.254/16 >/dev/null &&
+			NBCTL port-add net p0 "dpdk:net_pcap0,rx_pcap=$W/rt_a.pcap,infinite_rx=1" \
+				--role vif --ip "$(seq -s ' ' -f '10.1.0.%g' 1 16)" || return 1
+		;;
+	esac
+	sleep 3
+	for _ in $(seq "$RUNS"); do
+		read -r c0 p0 < <(pmd)
+		a=$(tx_sum p0 p1)
+		t0=$(date +%s.%N)
+		sleep "$SECS"
+		b=$(tx_sum p0 p1)
+		t1=$(date +%s.%N)
+		read -r c1 p1 < <(pmd)
+		RES[nb_$mode]+="$(/usr/bin/python3 -c "print('%.3f' % (($b - $a) / ($t1 - $t0) / 1e6))") "
+		CPP[nb_$mode]+="$(/usr/bin/python3 -c "print('%.0f' % (($c1 - $c0) / max(1, $p1 - $p0)))") "
+	done
+	NBCTL stats >"$W/stats-$mode.txt"
+	kill -TERM "$(cat "$RUN/netbackd.pid")" "$(cat "$RUN/nb-simhv.pid")"
+	for _ in $(seq 50); do [ -e "$RUN/netbackd.pid" ] || break; sleep 0.1; done
+	rm -rf "$RUN"
+}
+for mode in bridge route nat; do
+	if ! run_nb "$mode"; then
+		echo "dpdk-ratio: netbackd $mode could not be set up" >&2
+		RES[nb_$mode]="0 "
+	fi
+done
+
+tpmac=$(median ${RES[tp_mac]})
+printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd io" "${RES[tp_io]}" "$(median ${RES[tp_io]})"
+printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd mac" "${RES[tp_mac]}" "$tpmac"
+for mode in bridge route nat; do
+	med=$(median ${RES[nb_$mode]})
+	printf '%-16s runs: %-24s median %6.2f Mpps  busy cycles/pkt %s  ratio to testpmd mac %.3f\n' \
+		"netbackd $mode" "${RES[nb_$mode]}" "$med" "${CPP[nb_$mode]:-?}" \
+		"$(/usr/bin/python3 -c "print($med / $tpmac if $tpmac else 0)")"
+	# Where the packets went, and the drops (warm-up included: the nat uplink receives
+	# before the inside port exists, so its early frames have no session).
+	grep -E "^p[01] |tx:|nobuf|full|nat_|l3_" "$W/stats-$mode.txt" 2>/dev/null | sed 's/^/#   /'
+
+done
