@@ -15,6 +15,7 @@
 #define NB_PRIVATE_H
 
 #include "netback/nb-ring.h" /* first: it selects the Xen interface version */
+#include "netback/nb-ctrl.h"
 #include "netback/hv/hv.h"
 #include "netback/netback.h"
 
@@ -143,7 +144,7 @@ struct nb_vif_astats {
 	_Atomic uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, tx_errors, tx_drop_nobuf,
 		tx_grant_errors, tx_mcast_refused, tx_gso, rx_gso, rx_drop_backlog,
 		rx_drop_disconnected, rx_drop_too_big, rx_grant_errors, notifies, events,
-		tx_throttled, rx_drop_expired, rx_drop_stalled, rx_stalls;
+		tx_throttled, rx_drop_expired, rx_drop_stalled, rx_stalls, ctrl_requests, rx_hash;
 	_Atomic uint64_t tx_verdicts[NB_TX_N_VERDICTS];
 };
 
@@ -181,8 +182,12 @@ struct nb_queue {
 		uint16_t id, offset, flags;
 		int16_t status;
 		uint16_t seg;	   /* index in rx_segs, or UINT16_MAX for an extra slot */
-		uint16_t gso_size; /* extra slot: the GSO extra to write */
+		uint8_t extra;	   /* extra slot: XEN_NETIF_EXTRA_TYPE_GSO or _HASH */
+		uint8_t more;	   /* extra slot: another extra follows */
+		uint16_t gso_size; /* GSO extra */
 		uint8_t gso_type;
+		uint8_t hash_type;   /* HASH extra: _XEN_NETIF_CTRL_HASH_TYPE_* */
+		uint32_t hash_value; /* HASH extra */
 	} rx_rsps[NB_RX_BATCH * NB_RX_SLOTS_MAX];
 	struct pkt *rx_done[NB_RX_BATCH];
 
@@ -229,6 +234,14 @@ struct nb_vif {
 	bool removed;	  /* unregistered: waiting for the offline script */
 	struct nb_fe_features fe;
 
+	/* The control ring (feature-ctrl-ring), if the frontend set one up, and the receive
+	 * hash it configures: mapped by the control thread at connect, then used by the
+	 * owning worker only. */
+	struct xen_netif_ctrl_back_ring ctrl;
+	void *ctrl_page;
+	int ctrl_port;
+	struct nb_hash_cfg hash;
+
 	enum nb_hotplug_state hp_state;
 	struct nb_hotplug *hp; /* running script, or NULL */
 	const char *hp_action; /* "online" / "offline" */
@@ -264,6 +277,8 @@ struct nb_backend {
 int nb_vif_map_rings(struct nb_vif *vif, uint32_t tx_ref, uint32_t rx_ref, uint32_t tx_evtchn,
 		     uint32_t rx_evtchn);
 void nb_vif_unmap_rings(struct nb_vif *vif);
+/* Maps the control ring and binds its channel (after nb_vif_map_rings()). */
+int nb_vif_map_ctrl(struct nb_vif *vif, uint32_t ref, uint32_t evtchn);
 
 /* Worker side: disables the vif for a protocol violation 'reason'. */
 void nb_vif_fatal(struct nb_vif *vif, int reason);

@@ -58,6 +58,8 @@ nb_vif_get_stats(const struct nb_vif *vif, struct nb_vif_stats *st)
 	st->rx_drop_expired = nb_stat_get(&a->rx_drop_expired);
 	st->rx_drop_stalled = nb_stat_get(&a->rx_drop_stalled);
 	st->rx_stalls = nb_stat_get(&a->rx_stalls);
+	st->ctrl_requests = nb_stat_get(&a->ctrl_requests);
+	st->rx_hash = nb_stat_get(&a->rx_hash);
 	st->notifies = nb_stat_get(&a->notifies);
 	st->events = nb_stat_get(&a->events);
 	for (i = 0;
@@ -130,6 +132,8 @@ nb_vif_map_rings(struct nb_vif *vif, uint32_t tx_ref, uint32_t rx_ref, uint32_t 
 		}
 	}
 	q->timer_at_ns = 0;
+	memset(&vif->hash, 0, sizeof(vif->hash));
+	vif->ctrl_page = NULL;
 	q->drain_ns = (uint64_t)(vif->be->cfg.rx_drain_ms ? vif->be->cfg.rx_drain_ms
 				 : vif->fe.rx_notify	  ? NB_RX_DRAIN_MS
 							  : NB_RX_DRAIN_NO_NOTIFY_MS) *
@@ -151,11 +155,80 @@ fail:
 	return err;
 }
 
+int
+nb_vif_map_ctrl(struct nb_vif *vif, uint32_t ref, uint32_t evtchn)
+{
+	struct nb_hv *hv = vif->be->cfg.hv;
+	int err, port;
+
+	err = nb_hv_map(hv, vif->domid, &ref, 1, false, &vif->ctrl_page);
+	if (err) {
+		vif->ctrl_page = NULL;
+		return err;
+	}
+	BACK_RING_ATTACH(&vif->ctrl, (struct xen_netif_ctrl_sring *)vif->ctrl_page,
+			 NB_READ_ONCE(((struct xen_netif_ctrl_sring *)vif->ctrl_page)->rsp_prod),
+			 NB_XEN_PAGE_SIZE);
+	port = nb_hv_evtchn_bind_interdomain(vif->q.evtchn, vif->domid, evtchn);
+	if (port < 0) {
+		nb_hv_unmap(hv, vif->ctrl_page, 1);
+		vif->ctrl_page = NULL;
+		return port;
+	}
+	vif->ctrl_port = port;
+	return 0;
+}
+
+/* Grant copy of the start of a guest page, for control-ring keys and tables (worker). */
+static int
+nb_ctrl_copy(void *arg, uint32_t gref, void *dst, uint32_t len)
+{
+	struct nb_vif *vif = arg;
+	struct nb_hv_copy_seg seg = {
+		.source.foreign = { .ref = gref, .offset = 0, .domid = (uint16_t)vif->domid },
+		.dest.virt = dst,
+		.len = (uint16_t)len,
+		.flags = GNTCOPY_source_gref,
+		.status = GNTST_general_error,
+	};
+
+	if (len > NB_XEN_PAGE_SIZE)
+		return -EINVAL;
+	if (nb_hv_grant_copy(vif->be->cfg.hv, &seg, 1) || seg.status != GNTST_okay)
+		return -EPERM;
+	return 0;
+}
+
+/* Answers the control ring's requests (owning worker). */
+static void
+nb_vif_ctrl_poll(struct nb_vif *vif)
+{
+	bool notify;
+	int n;
+
+	if (!vif->ctrl_page || NB_READ_ONCE(vif->ctrl.sring->req_prod) == vif->ctrl.req_cons)
+		return;
+	n = nb_ctrl_process(&vif->ctrl, &vif->hash, 1, nb_ctrl_copy, vif, &notify);
+	if (n < 0) {
+		nb_vif_fatal(vif, -1);
+		return;
+	}
+	NB_STAT_INC(vif, ctrl_requests, (uint64_t)n);
+	if (notify) {
+		nb_hv_evtchn_notify(vif->q.evtchn, (uint32_t)vif->ctrl_port);
+		NB_STAT_INC(vif, notifies, 1);
+	}
+}
+
 void
 nb_vif_unmap_rings(struct nb_vif *vif)
 {
 	struct nb_hv *hv = vif->be->cfg.hv;
 	struct nb_queue *q = &vif->q;
+
+	if (vif->ctrl_page)
+		nb_hv_unmap(hv, vif->ctrl_page, 1);
+	vif->ctrl_page = NULL;
 
 	/* The backlog was emptied on the worker that owns its packets (nb_vif_dp_stop or
 	 * nb_vif_drop_backlog): a packet is only ever freed by its pool's worker. */
@@ -389,7 +462,8 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 	return n_out;
 }
 
-/* Slots the guest must have posted to take 'p': its data, and one for a GSO extra. */
+/* Slots the guest must have posted to take 'p': its data, and one for a GSO extra (a HASH
+ * extra is added when the frame is sent, see nb_vif_guest_rx_flush()). */
 static inline uint32_t
 nb_rx_slots_needed(const struct pkt *p)
 {
@@ -426,8 +500,14 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 	cons = q->rx.req_cons;
 	while (q->bl_head != q->bl_tail && n_pkts < NB_RX_BATCH) {
 		struct pkt *p = q->backlog[q->bl_head % NB_RX_BACKLOG_PKTS];
-		uint32_t need = nb_rx_slots_needed(p), off = 0, k;
 		bool gso = p->gso_type != PKT_GSO_NONE;
+		uint8_t htype = 0;
+		uint32_t hval = 0;
+		/* A HASH extra when the guest configured hashing over the control ring. */
+		bool hashed = vif->hash.alg != XEN_NETIF_CTRL_HASH_ALGORITHM_NONE &&
+			      nb_hash_frame(&vif->hash, pkt_data(p), p->len, &htype, &hval);
+		uint32_t n_extra = (gso ? 1u : 0u) + (hashed ? 1u : 0u);
+		uint32_t need = nb_rx_slots_needed(p) - (gso ? 1u : 0u) + n_extra, off = 0, k;
 
 		if (prod - cons < need) {
 			q->rx_req_needed = need;
@@ -442,14 +522,23 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 
 			RING_COPY_REQUEST(&q->rx, cons + k, &req);
 			q->rx_rsps[n_rsps].id = req.id;
-			if (gso && k == 1) {
-				/* The GSO extra goes right after the first data slot; it takes
-				 * a request of its own but no data. */
+			if (k >= 1 && k <= n_extra) {
+				/* Extras go right after the first data slot, GSO then HASH (as
+				 * Linux); each takes a request of its own but no data. */
 				q->rx_rsps[n_rsps].seg = UINT16_MAX;
-				q->rx_rsps[n_rsps].gso_type = p->gso_type == PKT_GSO_TCPV4
-								      ? XEN_NETIF_GSO_TYPE_TCPV4
-								      : XEN_NETIF_GSO_TYPE_TCPV6;
-				q->rx_rsps[n_rsps].gso_size = p->gso_size;
+				q->rx_rsps[n_rsps].more = k < n_extra;
+				if (gso && k == 1) {
+					q->rx_rsps[n_rsps].extra = XEN_NETIF_EXTRA_TYPE_GSO;
+					q->rx_rsps[n_rsps].gso_type =
+						p->gso_type == PKT_GSO_TCPV4
+							? XEN_NETIF_GSO_TYPE_TCPV4
+							: XEN_NETIF_GSO_TYPE_TCPV6;
+					q->rx_rsps[n_rsps].gso_size = p->gso_size;
+				} else {
+					q->rx_rsps[n_rsps].extra = XEN_NETIF_EXTRA_TYPE_HASH;
+					q->rx_rsps[n_rsps].hash_type = htype;
+					q->rx_rsps[n_rsps].hash_value = hval;
+				}
 				n_rsps++;
 				continue;
 			}
@@ -466,7 +555,7 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 			q->rx_rsps[n_rsps].flags = off + chunk < p->len ? NETRXF_more_data : 0;
 			if (k == 0)
 				q->rx_rsps[n_rsps].flags |=
-					nb_rx_csum_flags(p) | (gso ? NETRXF_extra_info : 0);
+					nb_rx_csum_flags(p) | (n_extra ? NETRXF_extra_info : 0);
 			q->rx_rsps[n_rsps].status = (int16_t)chunk;
 			q->rx_rsps[n_rsps].seg = (uint16_t)n_segs;
 			n_segs++;
@@ -493,9 +582,21 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 			struct netif_extra_info ex;
 
 			memset(&ex, 0, sizeof(ex));
-			ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
-			ex.u.gso.size = q->rx_rsps[i].gso_size;
-			ex.u.gso.type = q->rx_rsps[i].gso_type;
+			ex.type = q->rx_rsps[i].extra;
+			ex.flags = q->rx_rsps[i].more ? XEN_NETIF_EXTRA_FLAG_MORE : 0;
+			if (ex.type == XEN_NETIF_EXTRA_TYPE_GSO) {
+				ex.u.gso.size = q->rx_rsps[i].gso_size;
+				ex.u.gso.type = q->rx_rsps[i].gso_type;
+			} else {
+				uint32_t v = q->rx_rsps[i].hash_value;
+
+				ex.u.hash.type = q->rx_rsps[i].hash_type;
+				ex.u.hash.algorithm = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ;
+				/* The value goes LSB first (netif.h). */
+				for (int b = 0; b < 4; b++)
+					ex.u.hash.value[b] = (uint8_t)(v >> (8 * b));
+				NB_STAT_INC(vif, rx_hash, 1);
+			}
 			memcpy(rsp, &ex, sizeof(ex));
 			q->rx.rsp_prod_pvt++;
 			continue;
@@ -670,6 +771,7 @@ nb_vif_poll_events(struct nb_vif *vif)
 	}
 	if (n)
 		NB_STAT_INC(vif, events, (uint64_t)n);
+	nb_vif_ctrl_poll(vif);
 	if (q->timer_at_ns || q->bl_head != q->bl_tail || q->stall_since_ns ||
 	    atomic_load_explicit(&vif->stalled, memory_order_relaxed))
 		nb_vif_timers(vif);
@@ -720,6 +822,11 @@ nb_vif_arm(struct nb_vif *vif)
 	if (!nb_vif_usable(vif))
 		return false;
 	nb_vif_arm_timer(vif);
+	if (vif->ctrl_page) {
+		RING_FINAL_CHECK_FOR_REQUESTS(&vif->ctrl, more);
+		if (more)
+			return true;
+	}
 	/* Throttled requests wait for the timer, not for an event. */
 	if (!q->throttled) {
 		RING_FINAL_CHECK_FOR_REQUESTS(&q->tx, more);

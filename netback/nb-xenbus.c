@@ -195,6 +195,7 @@ nb_vif_advertise(struct nb_vif *vif)
 		{ "feature-gso-tcpv6", "1" },
 		{ "feature-ipv6-csum-offload", "1" },
 		{ "feature-split-event-channels", "1" },
+		{ "feature-ctrl-ring", "1" },
 	};
 	size_t i;
 	int err;
@@ -406,7 +407,7 @@ static int
 nb_vif_connect(struct nb_vif *vif)
 {
 	struct nb_backend *be = vif->be;
-	unsigned long tx_ref, rx_ref, tx_ev, rx_ev, nq;
+	unsigned long tx_ref, rx_ref, tx_ev, rx_ev, nq, ctrl_ref = 0, ctrl_ev = 0;
 	int err;
 
 	if (!nb_xs_read_uint(be, vif->fe_path, "multi-queue-num-queues", 0xffff, &nq) && nq != 1) {
@@ -454,6 +455,21 @@ nb_vif_connect(struct nb_vif *vif)
 		nb_vif_report(vif, err, "mapping rings tx %lu rx %lu / binding channels %lu/%lu",
 			      tx_ref, rx_ref, tx_ev, rx_ev);
 		return err;
+	}
+	/* The control ring is optional; half of it is a frontend error. */
+	err = nb_xs_read_uint(be, vif->fe_path, "ctrl-ring-ref", UINT32_MAX, &ctrl_ref);
+	if (err != -ENOENT) {
+		if (!err)
+			err = nb_xs_read_uint(be, vif->fe_path, "event-channel-ctrl", UINT32_MAX,
+					      &ctrl_ev);
+		if (!err)
+			err = nb_vif_map_ctrl(vif, (uint32_t)ctrl_ref, (uint32_t)ctrl_ev);
+		if (err) {
+			nb_vif_unmap_rings(vif);
+			nb_vif_report(vif, err, "setting up the control ring (%s/ctrl-ring-ref)",
+				      vif->fe_path);
+			return err;
+		}
 	}
 	atomic_store(&vif->disabled, false);
 	vif->disable_reported = false;

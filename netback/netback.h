@@ -122,6 +122,8 @@ struct nb_vif_stats {
 	uint64_t rx_drop_expired;      /* queued longer than the drain timeout */
 	uint64_t rx_drop_stalled;      /* dropped while the guest was stalled */
 	uint64_t rx_stalls;	       /* times the guest stopped posting RX buffers */
+	uint64_t ctrl_requests;	       /* control-ring requests answered */
+	uint64_t rx_hash;	       /* frames delivered with a HASH extra */
 	uint64_t notifies;	       /* event-channel notifications sent */
 	uint64_t events;	       /* event-channel events received */
 	uint64_t tx_verdicts[32];      /* per enum nb_tx_verdict */

@@ -335,23 +335,24 @@ add_fd(struct guest *g, int fd, struct nb_nf_poll *p)
 }
 
 /*
- * Whether the kernel command line 'cmdline' has the word "nb-netfront.offloads=0": this
- * guest's netfront then asks for complete checksums and no GSO, like a Linux guest after
- * `ethtool -K eth0 tx off tso off gso off` (the baseline of the GSO benchmark).
+ * Whether the kernel command line 'cmdline' has the whole word 'word'. Our netfront's
+ * parameters: "nb-netfront.offloads=0" asks for complete checksums and no GSO, like a Linux
+ * guest after `ethtool -K eth0 tx off tso off gso off` (the baseline of the GSO benchmark);
+ * "nb-netfront.hash=1" sets up the control ring and asks for Toeplitz HASH extras.
  */
 static bool
-cmdline_no_offloads(const char *cmdline)
+cmdline_has(const char *cmdline, const char *word)
 {
-	static const char word[] = "nb-netfront.offloads=0";
+	size_t n = strlen(word);
 	const char *s = cmdline;
 
 	while (s && (s = strstr(s, word)) != NULL) {
 		bool start = s == cmdline || s[-1] == ' ' || s[-1] == '\t';
-		char end = s[sizeof(word) - 1];
+		char end = s[n];
 
 		if (start && (end == '\0' || end == ' ' || end == '\t'))
 			return true;
-		s += sizeof(word) - 1;
+		s += n;
 	}
 	return false;
 }
@@ -410,7 +411,8 @@ setup(struct guest *g, const struct nb_ipcfg *ipcfg)
 		.xs = g->xs,
 		.epfd = g->epfd,
 		.ipcfg = ipcfg,
-		.no_offloads = cmdline_no_offloads(g->o->extra),
+		.no_offloads = cmdline_has(g->o->extra, "nb-netfront.offloads=0"),
+		.hash = cmdline_has(g->o->extra, "nb-netfront.hash=1"),
 	};
 	err = nb_nf_guest_open(&g->nf, &cfg);
 	if (err) {

@@ -1218,7 +1218,7 @@ nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
 				"\"notifies\":%llu,\"events\":%llu,\"tx_throttled\":%llu,"
 				"\"rx_drop_expired\":%llu,\"rx_drop_stalled\":%llu,\"rx_stalls\":%"
 				"llu,"
-				"\"rx_drop_backlog\":%llu}",
+				"\"rx_drop_backlog\":%llu,\"ctrl_requests\":%llu,\"rx_hash\":%llu}",
 				(unsigned long long)vs.tx_errors,
 				(unsigned long long)vs.tx_grant_errors,
 				(unsigned long long)vs.tx_gso, (unsigned long long)vs.rx_gso,
@@ -1228,7 +1228,9 @@ nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
 				(unsigned long long)vs.rx_drop_expired,
 				(unsigned long long)vs.rx_drop_stalled,
 				(unsigned long long)vs.rx_stalls,
-				(unsigned long long)vs.rx_drop_backlog);
+				(unsigned long long)vs.rx_drop_backlog,
+				(unsigned long long)vs.ctrl_requests,
+				(unsigned long long)vs.rx_hash);
 		}
 		fprintf(r->out, "}");
 	} else {

@@ -9,6 +9,7 @@
 #include "tools/guest/netfront.h"
 
 #include "netback/hv/sim-client.h"
+#include "netback/nb-ctrl.h"
 #include "vswitch/csum.h"
 
 #include <errno.h>
@@ -437,6 +438,7 @@ nf_rx_packet(struct nb_nf_rx *rx, RING_IDX cons, RING_IDX prod, nb_nf_rx_deliver
 	rx->cur_flags = flags & (NETRXF_csum_blank | NETRXF_data_validated);
 	rx->cur_gso_type = XEN_NETIF_GSO_TYPE_NONE;
 	rx->cur_gso_size = 0;
+	rx->cur_has_hash = false;
 	if (flags & NETRXF_extra_info) {
 		struct netif_extra_info extra;
 
@@ -460,6 +462,13 @@ nf_rx_packet(struct nb_nf_rx *rx, RING_IDX cons, RING_IDX prod, nb_nf_rx_deliver
 					bad = true;
 				rx->cur_gso_type = extra.u.gso.type;
 				rx->cur_gso_size = extra.u.gso.size;
+			} else if (extra.type == XEN_NETIF_EXTRA_TYPE_HASH) {
+				rx->cur_has_hash = true;
+				rx->cur_hash_type = extra.u.hash.type;
+				rx->cur_hash_value = (uint32_t)extra.u.hash.value[0] |
+						     (uint32_t)extra.u.hash.value[1] << 8 |
+						     (uint32_t)extra.u.hash.value[2] << 16 |
+						     (uint32_t)extra.u.hash.value[3] << 24;
 			}
 		} while (extra.flags & XEN_NETIF_EXTRA_FLAG_MORE);
 	}
@@ -567,6 +576,11 @@ struct nf_dp {
 	uint8_t *rx_page[NB_NF_RX_RING_SIZE];
 	struct nb_nf_tx tx;
 	struct nb_nf_rx rx;
+	/* The control ring and the page the hash key is read from (only with 'hash'). */
+	uint64_t ctrl_gfn, key_gfn;
+	uint32_t ctrl_ref, key_ref;
+	uint8_t *ctrl_page, *key_page;
+	struct xen_netif_ctrl_front_ring ctrl;
 };
 
 struct nf_vif {
@@ -590,6 +604,8 @@ struct nf_vif {
 	struct nf_dp *dp;	      /* the data path while connected */
 	bool split;		      /* separate TX and RX event channels */
 	bool offloads;		      /* we asked for checksum offload and GSO */
+	bool hash;		      /* control ring set up, Toeplitz asked for */
+	uint32_t ctrl_port;	      /* its event channel */
 	unsigned int tun_offloads;    /* TUN_F_* the guest kernel may hand us */
 	uint32_t tx_port, rx_port;    /* equal without split */
 	int tap_fd;		      /* -1 while not connected */
@@ -611,6 +627,7 @@ struct nb_nf_guest {
 	int epfd;
 	struct nb_ipcfg ipcfg;
 	bool no_offloads; /* cfg: no checksum offload, no GSO */
+	bool hash;	  /* cfg: control ring and Toeplitz HASH extras */
 	char home[64];	  /* /local/domain/<domid> */
 	char vif_dir[96]; /* <home>/device/vif */
 	struct nb_sim_guest *sg;
@@ -915,6 +932,10 @@ nf_dp_free(struct nb_nf_guest *g, struct nf_dp *dp)
 	for (i = 0; i < NB_NF_RX_RING_SIZE; i++)
 		if (dp->rx_ref[i])
 			nf_release(g, dp->rx_ref[i], dp->rx_gfn[i]);
+	if (dp->ctrl_ref)
+		nf_release(g, dp->ctrl_ref, dp->ctrl_gfn);
+	if (dp->key_ref)
+		nf_release(g, dp->key_ref, dp->key_gfn);
 	free(dp);
 }
 
@@ -940,6 +961,17 @@ nf_dp_alloc(struct nf_vif *vif, struct nf_dp **dpp)
 	for (i = 0; i < NB_NF_RX_RING_SIZE && !err; i++)
 		err = nf_page_alloc(g, vif->be_domid, false, &dp->rx_gfn[i], &dp->rx_ref[i],
 				    &dp->rx_page[i]);
+	if (!err && vif->hash)
+		err = nf_page_alloc(g, vif->be_domid, false, &dp->ctrl_gfn, &dp->ctrl_ref,
+				    &dp->ctrl_page);
+	if (!err && vif->hash)
+		err = nf_page_alloc(g, vif->be_domid, true, &dp->key_gfn, &dp->key_ref,
+				    &dp->key_page);
+	if (!err && vif->hash) {
+		SHARED_RING_INIT((struct xen_netif_ctrl_sring *)dp->ctrl_page);
+		FRONT_RING_INIT(&dp->ctrl, (struct xen_netif_ctrl_sring *)dp->ctrl_page,
+				NB_XEN_PAGE_SIZE);
+	}
 	if (err) {
 		nf_dp_free(g, dp);
 		return err;
@@ -1055,6 +1087,25 @@ nf_tap_deliver(void *arg, const uint8_t *frame, size_t size)
 	ssize_t n;
 
 	nf_rx_vnet_hdr(&vif->dp->rx, frame, size, &h);
+	if (vif->dp->rx.cur_has_hash) {
+		/* Check the backend's hash against our own. */
+		static const struct nb_hash_cfg want = {
+			.alg = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ,
+			.types = NB_HASH_TYPES_ALL,
+			.key = { 0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+				 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+				 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+				 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa },
+		};
+		uint8_t type;
+		uint32_t value;
+
+		if (nb_hash_frame(&want, frame, (uint32_t)size, &type, &value) &&
+		    type == vif->dp->rx.cur_hash_type && value == vif->dp->rx.cur_hash_value)
+			vif->st.rx_hash_ok++;
+		else
+			vif->st.rx_hash_bad++;
+	}
 	iov[0].iov_base = &h;
 	iov[0].iov_len = sizeof(h);
 	iov[1].iov_base = (void *)(uintptr_t)frame;
@@ -1352,6 +1403,75 @@ nf_vif_rx(struct nf_vif *vif)
 	vif->rx_more = more;
 }
 
+/* The hash configuration we ask for: Toeplitz on every type, with the well-known RSS key. */
+static const uint8_t nf_rss_key[NB_HASH_KEY_MAX] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/* After Connected: asks the backend for Toeplitz hashing over the control ring. */
+static void
+nf_vif_ctrl_start(struct nf_vif *vif)
+{
+	const struct {
+		uint16_t type;
+		uint32_t d0, d1;
+	} reqs[] = {
+		{ XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM, XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ,
+		  0 },
+		{ XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS, NB_HASH_TYPES_ALL, 0 },
+		{ XEN_NETIF_CTRL_TYPE_SET_HASH_KEY, vif->dp->key_ref, NB_HASH_KEY_MAX },
+	};
+	struct nf_dp *dp = vif->dp;
+	int notify;
+
+	memcpy(dp->key_page, nf_rss_key, sizeof(nf_rss_key));
+	for (unsigned int i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		struct xen_netif_ctrl_request *r =
+			RING_GET_REQUEST(&dp->ctrl, dp->ctrl.req_prod_pvt);
+
+		memset(r, 0, sizeof(*r));
+		r->id = (uint16_t)i;
+		r->type = reqs[i].type;
+		r->data[0] = reqs[i].d0;
+		r->data[1] = reqs[i].d1;
+		dp->ctrl.req_prod_pvt++;
+	}
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&dp->ctrl, notify);
+	if (notify)
+		nf_notify(vif, vif->ctrl_port);
+}
+
+/* Control-ring responses: counted by status; a wild producer disconnects the vif. */
+static void
+nf_vif_ctrl_rsp(struct nf_vif *vif)
+{
+	struct nf_dp *dp = vif->dp;
+	RING_IDX prod, cons;
+	int more;
+
+	do {
+		prod = NB_READ_ONCE(dp->ctrl.sring->rsp_prod);
+		xen_rmb();
+		if (prod - dp->ctrl.rsp_cons > dp->ctrl.req_prod_pvt - dp->ctrl.rsp_cons) {
+			nf_vif_fatal(vif, -EPROTO, "bad control-ring response from backend");
+			return;
+		}
+		for (cons = dp->ctrl.rsp_cons; cons != prod; cons++) {
+			struct xen_netif_ctrl_response rsp;
+
+			RING_COPY_RESPONSE(&dp->ctrl, cons, &rsp);
+			if (rsp.status == XEN_NETIF_CTRL_STATUS_SUCCESS)
+				vif->st.ctrl_ok++;
+			else
+				vif->st.ctrl_err++;
+		}
+		dp->ctrl.rsp_cons = cons;
+		RING_FINAL_CHECK_FOR_RESPONSES(&dp->ctrl, more);
+	} while (more);
+}
+
 static void
 nf_on_tap(struct nb_nf_poll *p, uint32_t events)
 {
@@ -1394,13 +1514,15 @@ static int
 nf_write_keys(struct nf_vif *vif)
 {
 	struct nb_nf_guest *g = vif->g;
-	char tx_ref[16], rx_ref[16], tx_ev[16], rx_ev[16];
+	char tx_ref[16], rx_ref[16], tx_ev[16], rx_ev[16], ctrl_ref[16], ctrl_ev[16];
 	int tries;
 
 	snprintf(tx_ref, sizeof(tx_ref), "%u", vif->dp->ring_ref[0]);
 	snprintf(rx_ref, sizeof(rx_ref), "%u", vif->dp->ring_ref[1]);
 	snprintf(tx_ev, sizeof(tx_ev), "%u", vif->tx_port);
 	snprintf(rx_ev, sizeof(rx_ev), "%u", vif->rx_port);
+	snprintf(ctrl_ref, sizeof(ctrl_ref), "%u", vif->hash ? vif->dp->ctrl_ref : 0);
+	snprintf(ctrl_ev, sizeof(ctrl_ev), "%u", vif->ctrl_port);
 	for (tries = 0; tries < NF_TX_RETRIES; tries++) {
 		const struct {
 			const char *key;
@@ -1419,6 +1541,8 @@ nf_write_keys(struct nf_vif *vif)
 			{ "feature-ipv6-csum-offload", vif->offloads ? "1" : NULL },
 			{ "feature-gso-tcpv4", vif->offloads ? "1" : NULL },
 			{ "feature-gso-tcpv6", vif->offloads ? "1" : NULL },
+			{ "ctrl-ring-ref", vif->hash ? ctrl_ref : NULL },
+			{ "event-channel-ctrl", vif->hash ? ctrl_ev : NULL },
 		};
 		xs_transaction_t t = xs_transaction_start(g->xs);
 		unsigned int i;
@@ -1466,6 +1590,7 @@ nf_vif_connect(struct nf_vif *vif)
 	}
 	vif->split = nf_xs_flag(g, vif->be_path, "feature-split-event-channels");
 	vif->offloads = !g->no_offloads;
+	vif->hash = g->hash && nf_xs_flag(g, vif->be_path, "feature-ctrl-ring");
 	vif->tun_offloads = 0;
 	/* TUN_F_CSUM covers IPv4 and IPv6 alike, so it needs the backend's IPv6 offload. */
 	if (vif->offloads && nf_xs_flag(g, vif->be_path, "feature-ipv6-csum-offload")) {
@@ -1508,6 +1633,14 @@ nf_vif_connect(struct nf_vif *vif)
 		}
 		vif->rx_port = (uint32_t)port;
 	}
+	if (vif->hash) {
+		port = nb_sim_evtchn_alloc_unbound(g->evt, vif->be_domid);
+		if (port < 0) {
+			nf_vif_fatal(vif, port, "allocating event channel");
+			return port;
+		}
+		vif->ctrl_port = (uint32_t)port;
+	}
 	err = nf_tap_open(vif, &vif->tap_fd);
 	if (err) {
 		nf_vif_fatal(vif, err, "creating TAP device");
@@ -1530,6 +1663,8 @@ nf_vif_connect(struct nf_vif *vif)
 		nf_vif_fatal(vif, err, "switching to Connected");
 		return err;
 	}
+	if (vif->hash)
+		nf_vif_ctrl_start(vif);
 	nf_log("vif %u: %s connected to %s (domain %u), %s event channel%s %u/%u, mtu %u",
 	       vif->devid, vif->ifname, vif->be_path, vif->be_domid, vif->split ? "split" : "one",
 	       vif->split ? "s" : "", vif->tx_port, vif->rx_port, vif->mtu);
@@ -1851,7 +1986,9 @@ nf_vif_by_port(struct nb_nf_guest *g, uint32_t port)
 	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
 		struct nf_vif *vif = g->vifs[i];
 
-		if (vif && vif->dp && (vif->tx_port == port || vif->rx_port == port))
+		if (vif && vif->dp &&
+		    (vif->tx_port == port || vif->rx_port == port ||
+		     (vif->hash && vif->ctrl_port == port)))
 			return vif;
 	}
 	return NULL;
@@ -1877,6 +2014,8 @@ nf_on_evtchn(struct nb_nf_poll *p, uint32_t events)
 			nf_vif_tx_gc(vif);
 		if (vif->dp && (uint32_t)port == vif->rx_port)
 			nf_vif_rx(vif);
+		if (vif->dp && vif->hash && (uint32_t)port == vif->ctrl_port)
+			nf_vif_ctrl_rsp(vif);
 		/* A port closed by a teardown above is no longer ours to unmask. */
 		if (vif->dp)
 			nb_sim_evtchn_unmask(g->evt, (uint32_t)port);
@@ -1932,6 +2071,7 @@ nb_nf_guest_open(struct nb_nf_guest **gp, const struct nb_nf_guest_cfg *cfg)
 	if (cfg->ipcfg)
 		g->ipcfg = *cfg->ipcfg;
 	g->no_offloads = cfg->no_offloads;
+	g->hash = cfg->hash;
 	g->xs_poll.fn = nf_on_xs;
 	g->evt_poll.fn = nf_on_evtchn;
 	snprintf(g->home, sizeof(g->home), "/local/domain/%u", cfg->domid);
@@ -2049,6 +2189,10 @@ nf_publish_stats(struct nf_vif *vif)
 		{ "tx_errors", vif->st.tx_errors, vif->published.tx_errors },
 		{ "rx_errors", vif->st.rx_errors, vif->published.rx_errors },
 		{ "drops", vif->st.drops, vif->published.drops },
+		{ "ctrl_ok", vif->st.ctrl_ok, vif->published.ctrl_ok },
+		{ "ctrl_err", vif->st.ctrl_err, vif->published.ctrl_err },
+		{ "rx_hash_ok", vif->st.rx_hash_ok, vif->published.rx_hash_ok },
+		{ "rx_hash_bad", vif->st.rx_hash_bad, vif->published.rx_hash_bad },
 	};
 	unsigned int i;
 
@@ -2079,6 +2223,8 @@ nb_nf_guest_tick(struct nb_nf_guest *g)
 
 		if (!vif || !vif->probed)
 			continue;
+		if (vif->dp && vif->hash)
+			nf_vif_ctrl_rsp(vif); /* in case an event was missed */
 		nf_publish_stats(vif);
 		if (vif->reset_wanted && vif->state == XenbusStateClosed)
 			nf_vif_reset(vif);

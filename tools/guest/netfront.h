@@ -12,7 +12,10 @@
  *   xen-netfront's netback_changed(): connect on backend InitWait while Initialising
  *   (feature-rx-copy required; split event channels if offered; feature-sg, rx-notify and
  *   the offloads written in one transaction: checksum offload both ways and GSO TCPv4/v6
- *   unless no_offloads, carried to and from the TAP in virtio_net_hdr headers), Closed on backend Closing
+ *   unless no_offloads, carried to and from the TAP in virtio_net_hdr headers; with 'hash',
+ *   a control ring that turns on Toeplitz hashing of every type with the RSS key, and each
+ *   HASH extra received is checked against our own computation: ctrl_ok, rx_hash_ok/bad),
+ *   Closed on backend Closing
  *   (xenbus_frontend_closed()), data path torn down and TAP removed, Initialising again once
  *   the backend is Closed while the toolstack keeps the device online (at most once a
  *   second), gone when the vif directory disappears.
@@ -64,11 +67,15 @@ struct xs_handle;
 
 /* Per-vif counters, from the guest's point of view (TX = guest to backend). */
 struct nb_nf_stats {
-	uint64_t tx_packets; /* frames put on the TX ring */
-	uint64_t rx_packets; /* frames written to the TAP */
-	uint64_t tx_errors;  /* TX packets answered with an error, frames too large */
-	uint64_t rx_errors;  /* RX packets with an error status, bad extras, too many slots */
-	uint64_t drops;	     /* frames lost locally: TAP full or failing */
+	uint64_t tx_packets;  /* frames put on the TX ring */
+	uint64_t rx_packets;  /* frames written to the TAP */
+	uint64_t tx_errors;   /* TX packets answered with an error, frames too large */
+	uint64_t rx_errors;   /* RX packets with an error status, bad extras, too many slots */
+	uint64_t drops;	      /* frames lost locally: TAP full or failing */
+	uint64_t ctrl_ok;     /* control-ring requests answered SUCCESS */
+	uint64_t ctrl_err;    /* control-ring requests answered with an error */
+	uint64_t rx_hash_ok;  /* RX HASH extras whose value matches our own Toeplitz hash */
+	uint64_t rx_hash_bad; /* RX HASH extras with a wrong value or type */
 };
 
 /* ---- id allocator (guest frames, grant refs) ---------------------------------------- */
@@ -183,6 +190,9 @@ struct nb_nf_rx {
 	uint16_t cur_flags;
 	uint8_t cur_gso_type;
 	uint16_t cur_gso_size;
+	bool cur_has_hash;	 /* a HASH extra came with it */
+	uint8_t cur_hash_type;	 /* _XEN_NETIF_CTRL_HASH_TYPE_* */
+	uint32_t cur_hash_value; /* the value (sent LSB first) */
 };
 
 /* Initializes the shared ring in 'sring' and queues a request for every slot (not yet
@@ -228,6 +238,7 @@ struct nb_nf_guest_cfg {
 	int epfd;		      /* epoll set to register fds in */
 	const struct nb_ipcfg *ipcfg; /* from the kernel command line; NULL or mode NONE */
 	bool no_offloads;	      /* ask for complete checksums and no GSO either way */
+	bool hash;		      /* set up the control ring and ask for Toeplitz HASH extras */
 };
 
 /*
