@@ -120,6 +120,8 @@ enum nb_tx_verdict nb_tx_check_prod(const struct netif_tx_back_ring *ring, RING_
 /* Most RX slots one packet may use (netfront refuses more). */
 #define NB_RX_SLOTS_MAX XEN_NETIF_NR_SLOTS_MIN
 #define NB_VIF_PATH_MAX 256
+/* Multicast addresses a guest may register (Linux XEN_NETBK_MCAST_MAX). */
+#define NB_MCAST_MAX 64
 /* Frames queued for the guest longer than this are dropped (Linux rx_drain_timeout_msecs);
  * a frontend without feature-rx-notify gets the short one and its ring is polled every
  * NB_RX_POLL_MS while frames wait. */
@@ -144,7 +146,8 @@ struct nb_vif_astats {
 	_Atomic uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, tx_errors, tx_drop_nobuf,
 		tx_grant_errors, tx_mcast_refused, tx_gso, rx_gso, rx_drop_backlog,
 		rx_drop_disconnected, rx_drop_too_big, rx_grant_errors, notifies, events,
-		tx_throttled, rx_drop_expired, rx_drop_stalled, rx_stalls, ctrl_requests, rx_hash;
+		tx_throttled, rx_drop_expired, rx_drop_stalled, rx_stalls, ctrl_requests, rx_hash,
+		rx_drop_mcast;
 	_Atomic uint64_t tx_verdicts[NB_TX_N_VERDICTS];
 };
 
@@ -241,6 +244,12 @@ struct nb_vif {
 	void *ctrl_page;
 	int ctrl_port;
 	struct nb_hash_cfg hash;
+
+	/* Multicast control: the guest's filter list (owning worker) and whether filtering is
+	 * on (request-multicast-control, written by the control thread on the key's watch). */
+	uint8_t mcast[NB_MCAST_MAX][6];
+	unsigned int n_mcast;
+	_Atomic bool mcast_ctrl;
 
 	enum nb_hotplug_state hp_state;
 	struct nb_hotplug *hp; /* running script, or NULL */

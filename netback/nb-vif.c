@@ -59,6 +59,7 @@ nb_vif_get_stats(const struct nb_vif *vif, struct nb_vif_stats *st)
 	st->rx_drop_stalled = nb_stat_get(&a->rx_drop_stalled);
 	st->rx_stalls = nb_stat_get(&a->rx_stalls);
 	st->ctrl_requests = nb_stat_get(&a->ctrl_requests);
+	st->rx_drop_mcast = nb_stat_get(&a->rx_drop_mcast);
 	st->rx_hash = nb_stat_get(&a->rx_hash);
 	st->notifies = nb_stat_get(&a->notifies);
 	st->events = nb_stat_get(&a->events);
@@ -299,6 +300,50 @@ nb_push_tx(struct nb_vif *vif)
 	}
 }
 
+/*
+ * The guest's multicast filter (Linux xenvif_mcast_add/del): at most NB_MCAST_MAX addresses,
+ * kept by the owning worker whether or not filtering is on, so that turning it on later
+ * (dynamic multicast control) uses what the guest asked for. Adding a present address or
+ * deleting an absent one succeeds; adding to a full list fails.
+ */
+static int
+nb_vif_mcast_edit(struct nb_vif *vif, bool add, const uint8_t mac[6])
+{
+	unsigned int i;
+
+	for (i = 0; i < vif->n_mcast; i++)
+		if (!memcmp(vif->mcast[i], mac, 6))
+			break;
+	if (add) {
+		if (i < vif->n_mcast)
+			return 0;
+		if (vif->n_mcast >= NB_MCAST_MAX || !(mac[0] & 1))
+			return -ENOSPC;
+		memcpy(vif->mcast[vif->n_mcast++], mac, 6);
+		return 0;
+	}
+	if (i < vif->n_mcast) {
+		memmove(vif->mcast[i], vif->mcast[i + 1], (vif->n_mcast - i - 1) * 6u);
+		vif->n_mcast--;
+	}
+	return 0;
+}
+
+/* Whether a frame to 'dst' may reach the guest through its multicast filter. */
+static inline bool
+nb_vif_mcast_pass(const struct nb_vif *vif, const uint8_t *dst)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (!(dst[0] & 1) || !memcmp(dst, bcast, 6) ||
+	    !atomic_load_explicit(&vif->mcast_ctrl, memory_order_relaxed))
+		return true;
+	for (unsigned int i = 0; i < vif->n_mcast; i++)
+		if (!memcmp(vif->mcast[i], dst, 6))
+			return true;
+	return false;
+}
+
 unsigned int
 nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, unsigned int max)
 {
@@ -362,12 +407,19 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 			nb_vif_fatal(vif, v);
 			break;
 		}
-		if (v != NB_TX_OK) {
-			/* Multicast control was not offered, so such a request is refused. */
-			if (v == NB_TX_MCAST_OP)
+		if (v == NB_TX_MCAST_OP) {
+			/* A filter edit: answered at once, OKAY or ERROR (list full). */
+			int err = nb_vif_mcast_edit(vif, tp->mcast_op > 0, tp->mcast_addr);
+
+			if (err)
 				NB_STAT_INC(vif, tx_mcast_refused, 1);
-			else
-				NB_STAT_INC(vif, tx_errors, 1);
+			nb_tx_respond_pkt(q, tp, err ? NETIF_RSP_ERROR : NETIF_RSP_OKAY);
+			responded = true;
+			cons += tp->n_consumed;
+			continue;
+		}
+		if (v != NB_TX_OK) {
+			NB_STAT_INC(vif, tx_errors, 1);
 			nb_tx_respond_pkt(q, tp, NETIF_RSP_ERROR);
 			responded = true;
 			cons += tp->n_consumed;
@@ -665,6 +717,12 @@ nb_vif_guest_rx(struct nb_vif *vif, struct pkt **pkts, unsigned int n)
 
 		if (!nb_vif_usable(vif)) {
 			NB_STAT_INC(vif, rx_drop_disconnected, 1);
+			pkt_free(p);
+			continue;
+		}
+		/* Multicast the guest did not ask for, once it filters (Linux start_xmit()). */
+		if (p->len >= NB_ETH_HLEN && !nb_vif_mcast_pass(vif, pkt_data(p))) {
+			NB_STAT_INC(vif, rx_drop_mcast, 1);
 			pkt_free(p);
 			continue;
 		}

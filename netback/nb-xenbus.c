@@ -196,6 +196,8 @@ nb_vif_advertise(struct nb_vif *vif)
 		{ "feature-ipv6-csum-offload", "1" },
 		{ "feature-split-event-channels", "1" },
 		{ "feature-ctrl-ring", "1" },
+		{ "feature-multicast-control", "1" },
+		{ "feature-dynamic-multicast-control", "1" },
 	};
 	size_t i;
 	int err;
@@ -301,12 +303,19 @@ nb_vif_fe_watch(struct nb_vif *vif, bool on)
 
 	if (vif->fe_watched == on)
 		return;
+	char mpath[NB_VIF_PATH_MAX + 32];
+
 	snprintf(path, sizeof(path), "%s/state", vif->fe_path);
+	/* Dynamic multicast control: the frontend may flip this key at any time. */
+	snprintf(mpath, sizeof(mpath), "%s/request-multicast-control", vif->fe_path);
 	snprintf(token, sizeof(token), NB_WATCH_FE "%u:%u", vif->domid, vif->devid);
-	if (on)
+	if (on) {
 		vif->fe_watched = xs_watch(vif->be->xs, path, token);
-	else {
+		if (vif->fe_watched)
+			xs_watch(vif->be->xs, mpath, token);
+	} else {
 		xs_unwatch(vif->be->xs, path, token);
+		xs_unwatch(vif->be->xs, mpath, token);
 		vif->fe_watched = false;
 	}
 }
@@ -561,6 +570,8 @@ nb_vif_reconcile(struct nb_backend *be, unsigned int domid, unsigned int devid)
 
 	vif->online = nb_xs_read_uint(be, vif->be_path, "online", 1, &v) ? true : v == 1;
 	nb_vif_read_rate(vif);
+	atomic_store(&vif->mcast_ctrl,
+		     nb_xs_read_flag(be, vif->fe_path, "request-multicast-control", false));
 	fe_state = nb_xs_read_uint(be, vif->fe_path, "state", XenbusStateReconfigured, &v)
 			   ? XenbusStateUnknown
 			   : (int)v;

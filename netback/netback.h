@@ -111,7 +111,8 @@ struct nb_vif_stats {
 	uint64_t tx_errors;	       /* TX packets answered with an error */
 	uint64_t tx_drop_nobuf;	       /* no packet buffer: retried later, not lost */
 	uint64_t tx_grant_errors;      /* a grant copy of a TX packet failed */
-	uint64_t tx_mcast_refused;     /* multicast-control requests (not negotiated) */
+	uint64_t tx_mcast_refused;     /* multicast filter additions refused (list full) */
+	uint64_t rx_drop_mcast;	       /* multicast frames the guest's filter refused */
 	uint64_t tx_gso;	       /* GSO packets taken from the guest */
 	uint64_t rx_gso;	       /* GSO packets delivered to the guest */
 	uint64_t rx_drop_backlog;      /* RX backlog full (bytes bound) */

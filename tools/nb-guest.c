@@ -413,6 +413,7 @@ setup(struct guest *g, const struct nb_ipcfg *ipcfg)
 		.ipcfg = ipcfg,
 		.no_offloads = cmdline_has(g->o->extra, "nb-netfront.offloads=0"),
 		.hash = cmdline_has(g->o->extra, "nb-netfront.hash=1"),
+		.mcast = cmdline_has(g->o->extra, "nb-netfront.mcast=1"),
 	};
 	err = nb_nf_guest_open(&g->nf, &cfg);
 	if (err) {

@@ -1218,7 +1218,8 @@ nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
 				"\"notifies\":%llu,\"events\":%llu,\"tx_throttled\":%llu,"
 				"\"rx_drop_expired\":%llu,\"rx_drop_stalled\":%llu,\"rx_stalls\":%"
 				"llu,"
-				"\"rx_drop_backlog\":%llu,\"ctrl_requests\":%llu,\"rx_hash\":%llu}",
+				"\"rx_drop_backlog\":%llu,\"ctrl_requests\":%llu,\"rx_hash\":%llu,"
+				"\"tx_mcast_refused\":%llu,\"rx_drop_mcast\":%llu}",
 				(unsigned long long)vs.tx_errors,
 				(unsigned long long)vs.tx_grant_errors,
 				(unsigned long long)vs.tx_gso, (unsigned long long)vs.rx_gso,
@@ -1230,7 +1231,9 @@ nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
 				(unsigned long long)vs.rx_stalls,
 				(unsigned long long)vs.rx_drop_backlog,
 				(unsigned long long)vs.ctrl_requests,
-				(unsigned long long)vs.rx_hash);
+				(unsigned long long)vs.rx_hash,
+				(unsigned long long)vs.tx_mcast_refused,
+				(unsigned long long)vs.rx_drop_mcast);
 		}
 		fprintf(r->out, "}");
 	} else {

@@ -58,6 +58,8 @@
 #define NF_DOMID_MAX 0x7fefu
 /* Events taken from the event-channel handle per wakeup. */
 #define NF_EVENTS_PER_WAKEUP 64
+/* Multicast addresses we keep in the backend's filter (its own bound is 64). */
+#define NB_NF_MCAST_MAX 64
 /* Watch events taken per wakeup. */
 #define NF_WATCHES_PER_WAKEUP 256
 
@@ -264,6 +266,35 @@ nb_nf_tx_commit_ex(struct nb_nf_tx *tx, size_t size, uint16_t flags, uint8_t gso
 		}
 	}
 	return (int)n;
+}
+
+int
+nb_nf_tx_mcast(struct nb_nf_tx *tx, bool add, const uint8_t mac[6])
+{
+	struct netif_extra_info ex;
+	uint16_t id;
+
+	if (!(mac[0] & 1))
+		return -EINVAL;
+	if (nb_nf_tx_slots_free(tx) < 2)
+		return -ENOSPC;
+	id = tx->free_ids[--tx->n_free];
+	*RING_GET_REQUEST(&tx->ring, tx->ring.req_prod_pvt) = (struct netif_tx_request){
+		.gref = tx->grefs[id],
+		.offset = 0,
+		.flags = NETTXF_extra_info,
+		.id = id,
+		.size = 0,
+	};
+	tx->ring.req_prod_pvt++;
+	tx->in_flight[id] = true;
+	tx->first[id] = true;
+	memset(&ex, 0, sizeof(ex));
+	ex.type = add ? XEN_NETIF_EXTRA_TYPE_MCAST_ADD : XEN_NETIF_EXTRA_TYPE_MCAST_DEL;
+	memcpy(ex.u.mcast.addr, mac, 6);
+	memcpy(RING_GET_REQUEST(&tx->ring, tx->ring.req_prod_pvt), &ex, sizeof(ex));
+	tx->ring.req_prod_pvt++;
+	return 0;
 }
 
 int
@@ -601,10 +632,13 @@ struct nf_vif {
 	uint8_t mac[6];
 	unsigned int mtu;
 	char ifname[IFNAMSIZ];
-	struct nf_dp *dp;	      /* the data path while connected */
-	bool split;		      /* separate TX and RX event channels */
-	bool offloads;		      /* we asked for checksum offload and GSO */
-	bool hash;		      /* control ring set up, Toeplitz asked for */
+	struct nf_dp *dp;			/* the data path while connected */
+	bool split;				/* separate TX and RX event channels */
+	bool offloads;				/* we asked for checksum offload and GSO */
+	bool hash;				/* control ring set up, Toeplitz asked for */
+	bool mcast;				/* multicast control asked for */
+	uint8_t mcast_sent[NB_NF_MCAST_MAX][6]; /* the filter as the backend has it */
+	unsigned int n_mcast_sent;
 	uint32_t ctrl_port;	      /* its event channel */
 	unsigned int tun_offloads;    /* TUN_F_* the guest kernel may hand us */
 	uint32_t tx_port, rx_port;    /* equal without split */
@@ -628,6 +662,7 @@ struct nb_nf_guest {
 	struct nb_ipcfg ipcfg;
 	bool no_offloads; /* cfg: no checksum offload, no GSO */
 	bool hash;	  /* cfg: control ring and Toeplitz HASH extras */
+	bool mcast;	  /* cfg: multicast control */
 	char home[64];	  /* /local/domain/<domid> */
 	char vif_dir[96]; /* <home>/device/vif */
 	struct nb_sim_guest *sg;
@@ -1472,6 +1507,63 @@ nf_vif_ctrl_rsp(struct nf_vif *vif)
 	} while (more);
 }
 
+/*
+ * Multicast control: brings the backend's filter in line with the link-layer multicast
+ * addresses the guest kernel has on the TAP (/proc/net/dev_mcast of our namespace), with one
+ * ADD or DEL request per difference, as a Windows PV frontend does on a filter change.
+ */
+static void
+nf_vif_mcast_sync(struct nf_vif *vif)
+{
+	uint8_t want[NB_NF_MCAST_MAX][6];
+	unsigned int n_want = 0, i, j;
+	char line[256];
+	bool sent = false;
+	FILE *f = fopen("/proc/net/dev_mcast", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f) && n_want < NB_NF_MCAST_MAX) {
+		char ifname[IFNAMSIZ + 1], hex[40];
+		unsigned int idx, users, global;
+
+		if (sscanf(line, "%u %16s %u %u %39s", &idx, ifname, &users, &global, hex) != 5 ||
+		    strcmp(ifname, vif->ifname) || strlen(hex) != 12)
+			continue;
+		for (i = 0; i < 6; i++) {
+			char b[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
+
+			want[n_want][i] = (uint8_t)strtoul(b, NULL, 16);
+		}
+		n_want++;
+	}
+	fclose(f);
+	/* Deletions first, then additions, so a full filter can make room. */
+	for (i = 0; i < vif->n_mcast_sent;) {
+		for (j = 0; j < n_want && memcmp(want[j], vif->mcast_sent[i], 6); j++)
+			;
+		if (j < n_want || nb_nf_tx_mcast(&vif->dp->tx, false, vif->mcast_sent[i])) {
+			i++;
+			continue;
+		}
+		sent = true;
+		memmove(vif->mcast_sent[i], vif->mcast_sent[i + 1],
+			(vif->n_mcast_sent - i - 1) * 6u);
+		vif->n_mcast_sent--;
+	}
+	for (j = 0; j < n_want; j++) {
+		for (i = 0; i < vif->n_mcast_sent && memcmp(want[j], vif->mcast_sent[i], 6); i++)
+			;
+		if (i < vif->n_mcast_sent || vif->n_mcast_sent >= NB_NF_MCAST_MAX ||
+		    nb_nf_tx_mcast(&vif->dp->tx, true, want[j]))
+			continue;
+		memcpy(vif->mcast_sent[vif->n_mcast_sent++], want[j], 6);
+		sent = true;
+	}
+	if (sent && nb_nf_tx_push(&vif->dp->tx))
+		nf_notify(vif, vif->tx_port);
+}
+
 static void
 nf_on_tap(struct nb_nf_poll *p, uint32_t events)
 {
@@ -1541,6 +1633,7 @@ nf_write_keys(struct nf_vif *vif)
 			{ "feature-ipv6-csum-offload", vif->offloads ? "1" : NULL },
 			{ "feature-gso-tcpv4", vif->offloads ? "1" : NULL },
 			{ "feature-gso-tcpv6", vif->offloads ? "1" : NULL },
+			{ "request-multicast-control", vif->mcast ? "1" : NULL },
 			{ "ctrl-ring-ref", vif->hash ? ctrl_ref : NULL },
 			{ "event-channel-ctrl", vif->hash ? ctrl_ev : NULL },
 		};
@@ -1591,6 +1684,8 @@ nf_vif_connect(struct nf_vif *vif)
 	vif->split = nf_xs_flag(g, vif->be_path, "feature-split-event-channels");
 	vif->offloads = !g->no_offloads;
 	vif->hash = g->hash && nf_xs_flag(g, vif->be_path, "feature-ctrl-ring");
+	vif->mcast = g->mcast && nf_xs_flag(g, vif->be_path, "feature-multicast-control");
+	vif->n_mcast_sent = 0;
 	vif->tun_offloads = 0;
 	/* TUN_F_CSUM covers IPv4 and IPv6 alike, so it needs the backend's IPv6 offload. */
 	if (vif->offloads && nf_xs_flag(g, vif->be_path, "feature-ipv6-csum-offload")) {
@@ -2072,6 +2167,7 @@ nb_nf_guest_open(struct nb_nf_guest **gp, const struct nb_nf_guest_cfg *cfg)
 		g->ipcfg = *cfg->ipcfg;
 	g->no_offloads = cfg->no_offloads;
 	g->hash = cfg->hash;
+	g->mcast = cfg->mcast;
 	g->xs_poll.fn = nf_on_xs;
 	g->evt_poll.fn = nf_on_evtchn;
 	snprintf(g->home, sizeof(g->home), "/local/domain/%u", cfg->domid);
@@ -2225,6 +2321,8 @@ nb_nf_guest_tick(struct nb_nf_guest *g)
 			continue;
 		if (vif->dp && vif->hash)
 			nf_vif_ctrl_rsp(vif); /* in case an event was missed */
+		if (vif->dp && vif->mcast)
+			nf_vif_mcast_sync(vif);
 		nf_publish_stats(vif);
 		if (vif->reset_wanted && vif->state == XenbusStateClosed)
 			nf_vif_reset(vif);

@@ -154,6 +154,13 @@ int nb_nf_tx_commit(struct nb_nf_tx *tx, size_t size);
 int nb_nf_tx_commit_ex(struct nb_nf_tx *tx, size_t size, uint16_t flags, uint8_t gso_type,
 		       uint16_t gso_size);
 
+/*
+ * Queues a multicast filter edit (multicast control): a dummy request carrying no data
+ * with an XEN_NETIF_EXTRA_TYPE_MCAST_ADD or _DEL extra for 'mac'. One id, two ring entries.
+ * Returns 0, -EINVAL for a unicast address, -ENOSPC.
+ */
+int nb_nf_tx_mcast(struct nb_nf_tx *tx, bool add, const uint8_t mac[6]);
+
 /* Copies 'frame' into the next free pages and queues it (nb_nf_tx_commit()). */
 int nb_nf_tx_send(struct nb_nf_tx *tx, const void *frame, size_t size);
 
@@ -239,6 +246,7 @@ struct nb_nf_guest_cfg {
 	const struct nb_ipcfg *ipcfg; /* from the kernel command line; NULL or mode NONE */
 	bool no_offloads;	      /* ask for complete checksums and no GSO either way */
 	bool hash;		      /* set up the control ring and ask for Toeplitz HASH extras */
+	bool mcast; /* ask for multicast control and keep the backend's filter in step */
 };
 
 /*
