@@ -122,6 +122,8 @@ enum nb_tx_verdict nb_tx_check_prod(const struct netif_tx_back_ring *ring, RING_
 #define NB_VIF_PATH_MAX 256
 /* Multicast addresses a guest may register (Linux XEN_NETBK_MCAST_MAX). */
 #define NB_MCAST_MAX 64
+/* Queues a frontend may ask for (multi-queue-max-queues is min(this, online CPUs)). */
+#define NB_QUEUES_MAX 8
 /* Frames queued for the guest longer than this are dropped (Linux rx_drain_timeout_msecs);
  * a frontend without feature-rx-notify gets the short one and its ring is polled every
  * NB_RX_POLL_MS while frames wait. */
@@ -161,15 +163,17 @@ struct nb_fe_features {
 	bool gso_tcpv6; /* feature-gso-tcpv6 */
 };
 
-/* The data path of a vif's single queue. Written by the control thread before vif_connect
- * and after vif_disconnect; in between, only by the owning worker. */
+/* The data path of one queue of a vif (netif multi-queue: a TX ring, an RX ring and one or
+ * two event channels each). Written by the control thread before vif_connect and after
+ * vif_disconnect; in between, only by the owning worker, which serves all of a vif's queues
+ * (a network is the unit of parallelism, see vswitch/switch.h). */
 struct nb_queue {
 	struct netif_tx_back_ring tx; /* guest TX ring (requests in, responses out) */
 	struct netif_rx_back_ring rx; /* guest RX ring */
 	void *tx_page, *rx_page;      /* mapped ring pages */
-	struct nb_hv_evtchn *evtchn;  /* this vif's event-channel handle */
-	int tx_port, rx_port;	      /* local ports (equal without split channels) */
-	uint32_t rx_req_needed;	      /* slots the head of the backlog needs */
+
+	int tx_port, rx_port;	/* local ports (equal without split channels) */
+	uint32_t rx_req_needed; /* slots the head of the backlog needs */
 
 	/* RX backlog: a ring of packets bounded in count and bytes. */
 	struct pkt *backlog[NB_RX_BACKLOG_PKTS];
@@ -193,19 +197,11 @@ struct nb_queue {
 		uint32_t hash_value; /* HASH extra */
 	} rx_rsps[NB_RX_BATCH * NB_RX_SLOTS_MAX];
 	struct pkt *rx_done[NB_RX_BATCH];
-
-	/* Timers (owning worker): one timerfd armed for the earliest of the rate-limit window,
-	 * the backlog drain and stall deadlines and the RX poll of a frontend without
-	 * feature-rx-notify; the worker sleeps on wait_ep, an epoll set of the event channel
-	 * and the timer. */
-	int timer_fd, wait_ep;
-	uint64_t timer_at_ns; /* armed deadline (CLOCK_MONOTONIC), 0 = none */
-	uint64_t drain_ns, stall_ns;
-	/* Credit-based TX rate limit (fact sheet §4.1): bytes left in this window. */
-	uint64_t credit, credit_next_ns;
-	bool throttled;			      /* TX stopped until credit_next_ns */
-	uint64_t stall_since_ns;	      /* head frame short of slots since, 0 = not */
-	uint64_t bl_time[NB_RX_BACKLOG_PKTS]; /* when each backlog entry was queued */
+	unsigned int id;			 /* queue number (queue-N) */
+	_Atomic uint64_t tx_packets, rx_packets; /* this queue's share (one writer: the worker) */
+	bool stalled;				 /* short of RX slots for the stall timeout */
+	uint64_t stall_since_ns;		 /* head frame short of slots since, 0 = not */
+	uint64_t bl_time[NB_RX_BACKLOG_PKTS];	 /* when each backlog entry was queued */
 };
 
 enum nb_hotplug_state {
@@ -262,6 +258,22 @@ struct nb_vif {
 	_Atomic uint64_t rate_bytes, rate_usec;
 	_Atomic bool stalled; /* set and cleared by the worker, read by anyone */
 
+	/* Queues: queues[0] is q; the others are allocated at connect (multi-queue). */
+	unsigned int n_queues;
+	struct nb_queue *queues[NB_QUEUES_MAX];
+	unsigned int tx_rr;	     /* queue the next TX pass starts with */
+	struct nb_hv_evtchn *evtchn; /* the event-channel handle of all queues */
+	/* Timers (owning worker): one timerfd armed for the earliest of the rate-limit window,
+	 * the backlog drain and stall deadlines and the RX poll of a frontend without
+	 * feature-rx-notify; the worker sleeps on wait_ep, an epoll set of the event channel
+	 * handle and the timer. */
+	int timer_fd, wait_ep;
+	uint64_t timer_at_ns; /* armed deadline (CLOCK_MONOTONIC), 0 = none */
+	uint64_t drain_ns, stall_ns;
+	/* Credit-based TX rate limit (fact sheet §4.1), for the vif as a whole. */
+	uint64_t credit, credit_next_ns;
+	bool throttled; /* TX stopped until credit_next_ns */
+
 	bool dp_active;		     /* the worker may use q (changed on the worker only) */
 	_Atomic bool disabled;	     /* set by the worker on a protocol violation */
 	_Atomic int disabled_reason; /* enum nb_tx_verdict, or -1 for an RX violation */
@@ -282,7 +294,12 @@ struct nb_backend {
 	char base[64];	    /* /local/domain/<domid>/backend/vif */
 };
 
-/* Data-path setup and teardown on the control thread (nb-vif.c). */
+/* Data-path setup and teardown on the control thread (nb-vif.c). nb_vif_map_queues maps
+ * 'n' (1..NB_QUEUES_MAX) queues; nb_vif_map_rings is the single-queue form. */
+struct nb_queue_keys {
+	uint32_t tx_ref, rx_ref, tx_evtchn, rx_evtchn; /* rx_evtchn == tx_evtchn: not split */
+};
+int nb_vif_map_queues(struct nb_vif *vif, unsigned int n, const struct nb_queue_keys *keys);
 int nb_vif_map_rings(struct nb_vif *vif, uint32_t tx_ref, uint32_t rx_ref, uint32_t tx_evtchn,
 		     uint32_t rx_evtchn);
 void nb_vif_unmap_rings(struct nb_vif *vif);

@@ -12,6 +12,7 @@
 #include "vswitch/port.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -66,26 +67,28 @@ nb_vif_get_stats(const struct nb_vif *vif, struct nb_vif_stats *st)
 	for (i = 0;
 	     i < NB_TX_N_VERDICTS && i < sizeof(st->tx_verdicts) / sizeof(st->tx_verdicts[0]); i++)
 		st->tx_verdicts[i] = nb_stat_get(&a->tx_verdicts[i]);
+	/* Queues change only on the control thread (connect/disconnect), the caller's. */
+	st->n_queues = vif->n_queues;
+	for (i = 0; i < vif->n_queues && i < 8; i++) {
+		st->queue_tx[i] = nb_stat_get(&vif->queues[i]->tx_packets);
+		st->queue_rx[i] = nb_stat_get(&vif->queues[i]->rx_packets);
+	}
 }
 
-int
-nb_vif_map_rings(struct nb_vif *vif, uint32_t tx_ref, uint32_t rx_ref, uint32_t tx_evtchn,
-		 uint32_t rx_evtchn)
+/* Maps queue 'q''s rings at the indices the frontend left and binds its channels. */
+static int
+nb_queue_map(struct nb_vif *vif, struct nb_queue *q, const struct nb_queue_keys *k)
 {
 	struct nb_hv *hv = vif->be->cfg.hv;
-	struct nb_queue *q = &vif->q;
+	uint32_t tx_ref = k->tx_ref, rx_ref = k->rx_ref;
 	int port, err;
 
-	q->tx_page = q->rx_page = NULL;
-	q->tx_port = q->rx_port = -1;
-	q->evtchn = NULL;
-	q->timer_fd = q->wait_ep = -1;
 	err = nb_hv_map(hv, vif->domid, &tx_ref, 1, false, &q->tx_page);
 	if (err)
-		goto fail;
+		return err;
 	err = nb_hv_map(hv, vif->domid, &rx_ref, 1, false, &q->rx_page);
 	if (err)
-		goto fail;
+		return err;
 	/* Attach at the indices the frontend left (0 on a fresh ring): a restarted backend
 	 * resumes where the last one stopped, as Linux netback's unbind/bind does. */
 	BACK_RING_ATTACH(&q->tx, (struct netif_tx_sring *)q->tx_page,
@@ -95,65 +98,98 @@ nb_vif_map_rings(struct nb_vif *vif, uint32_t tx_ref, uint32_t rx_ref, uint32_t 
 			 NB_READ_ONCE(((struct netif_rx_sring *)q->rx_page)->rsp_prod),
 			 NB_XEN_PAGE_SIZE);
 	if (NB_READ_ONCE(q->tx.sring->req_prod) - q->tx.rsp_prod_pvt > RING_SIZE(&q->tx) ||
-	    NB_READ_ONCE(q->rx.sring->req_prod) - q->rx.rsp_prod_pvt > RING_SIZE(&q->rx)) {
-		err = -EPROTO;
-		goto fail;
-	}
-	err = nb_hv_evtchn_open(hv, &q->evtchn);
-	if (err)
-		goto fail;
-	port = nb_hv_evtchn_bind_interdomain(q->evtchn, vif->domid, tx_evtchn);
-	if (port < 0) {
-		err = port;
-		goto fail;
-	}
+	    NB_READ_ONCE(q->rx.sring->req_prod) - q->rx.rsp_prod_pvt > RING_SIZE(&q->rx))
+		return -EPROTO;
+	port = nb_hv_evtchn_bind_interdomain(vif->evtchn, vif->domid, k->tx_evtchn);
+	if (port < 0)
+		return port;
 	q->tx_port = port;
-	if (rx_evtchn != tx_evtchn) {
-		port = nb_hv_evtchn_bind_interdomain(q->evtchn, vif->domid, rx_evtchn);
-		if (port < 0) {
-			err = port;
-			goto fail;
-		}
+	if (k->rx_evtchn != k->tx_evtchn) {
+		port = nb_hv_evtchn_bind_interdomain(vif->evtchn, vif->domid, k->rx_evtchn);
+		if (port < 0)
+			return port;
 	}
 	q->rx_port = port;
-	/* The worker sleeps on one fd per vif: the event channel and the data-path timer. */
-	q->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	q->wait_ep = epoll_create1(EPOLL_CLOEXEC);
-	if (q->timer_fd < 0 || q->wait_ep < 0) {
-		err = -errno;
-		goto fail;
-	}
-	{
-		struct epoll_event ev = { .events = EPOLLIN };
-
-		if (epoll_ctl(q->wait_ep, EPOLL_CTL_ADD, nb_hv_evtchn_fd(q->evtchn), &ev) < 0 ||
-		    epoll_ctl(q->wait_ep, EPOLL_CTL_ADD, q->timer_fd, &ev) < 0) {
-			err = -errno;
-			goto fail;
-		}
-	}
-	q->timer_at_ns = 0;
-	memset(&vif->hash, 0, sizeof(vif->hash));
-	vif->ctrl_page = NULL;
-	q->drain_ns = (uint64_t)(vif->be->cfg.rx_drain_ms ? vif->be->cfg.rx_drain_ms
-				 : vif->fe.rx_notify	  ? NB_RX_DRAIN_MS
-							  : NB_RX_DRAIN_NO_NOTIFY_MS) *
-		      1000000u;
-	q->stall_ns =
-		(uint64_t)(vif->be->cfg.rx_stall_ms ? vif->be->cfg.rx_stall_ms : NB_RX_STALL_MS) *
-		1000000u;
-	q->credit = 0;
-	q->credit_next_ns = 0;
-	q->throttled = false;
+	q->stalled = false;
 	q->stall_since_ns = 0;
-	atomic_store(&vif->stalled, false);
+	atomic_store(&q->tx_packets, 0);
+	atomic_store(&q->rx_packets, 0);
 	q->bl_head = q->bl_tail = 0;
 	q->bl_bytes = 0;
 	q->rx_req_needed = 0;
 	return 0;
+}
+
+int
+nb_vif_map_queues(struct nb_vif *vif, unsigned int n, const struct nb_queue_keys *keys)
+{
+	struct nb_hv *hv = vif->be->cfg.hv;
+	struct epoll_event ev = { .events = EPOLLIN };
+	unsigned int i;
+	int err;
+
+	if (n < 1 || n > NB_QUEUES_MAX)
+		return -EINVAL;
+	vif->evtchn = NULL;
+	vif->timer_fd = vif->wait_ep = -1;
+	vif->ctrl_page = NULL;
+	vif->n_queues = 0;
+	for (i = 0; i < n; i++) {
+		struct nb_queue *q = i ? calloc(1, sizeof(*q)) : &vif->q;
+
+		if (!q) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		q->id = i;
+		q->tx_page = q->rx_page = NULL;
+		q->tx_port = q->rx_port = -1;
+		vif->queues[vif->n_queues++] = q;
+	}
+	err = nb_hv_evtchn_open(hv, &vif->evtchn);
+	if (err)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		err = nb_queue_map(vif, vif->queues[i], &keys[i]);
+		if (err)
+			goto fail;
+	}
+	/* The worker sleeps on one fd per vif: the event channels and the data-path timer. */
+	vif->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	vif->wait_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (vif->timer_fd < 0 || vif->wait_ep < 0 ||
+	    epoll_ctl(vif->wait_ep, EPOLL_CTL_ADD, nb_hv_evtchn_fd(vif->evtchn), &ev) < 0 ||
+	    epoll_ctl(vif->wait_ep, EPOLL_CTL_ADD, vif->timer_fd, &ev) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	vif->timer_at_ns = 0;
+	memset(&vif->hash, 0, sizeof(vif->hash));
+	vif->drain_ns = (uint64_t)(vif->be->cfg.rx_drain_ms ? vif->be->cfg.rx_drain_ms
+				   : vif->fe.rx_notify	    ? NB_RX_DRAIN_MS
+							    : NB_RX_DRAIN_NO_NOTIFY_MS) *
+			1000000u;
+	vif->stall_ns =
+		(uint64_t)(vif->be->cfg.rx_stall_ms ? vif->be->cfg.rx_stall_ms : NB_RX_STALL_MS) *
+		1000000u;
+	vif->credit = 0;
+	vif->credit_next_ns = 0;
+	vif->throttled = false;
+	vif->tx_rr = 0;
+	atomic_store(&vif->stalled, false);
+	return 0;
 fail:
 	nb_vif_unmap_rings(vif);
 	return err;
+}
+
+int
+nb_vif_map_rings(struct nb_vif *vif, uint32_t tx_ref, uint32_t rx_ref, uint32_t tx_evtchn,
+		 uint32_t rx_evtchn)
+{
+	const struct nb_queue_keys k = { tx_ref, rx_ref, tx_evtchn, rx_evtchn };
+
+	return nb_vif_map_queues(vif, 1, &k);
 }
 
 int
@@ -170,7 +206,7 @@ nb_vif_map_ctrl(struct nb_vif *vif, uint32_t ref, uint32_t evtchn)
 	BACK_RING_ATTACH(&vif->ctrl, (struct xen_netif_ctrl_sring *)vif->ctrl_page,
 			 NB_READ_ONCE(((struct xen_netif_ctrl_sring *)vif->ctrl_page)->rsp_prod),
 			 NB_XEN_PAGE_SIZE);
-	port = nb_hv_evtchn_bind_interdomain(vif->q.evtchn, vif->domid, evtchn);
+	port = nb_hv_evtchn_bind_interdomain(vif->evtchn, vif->domid, evtchn);
 	if (port < 0) {
 		nb_hv_unmap(hv, vif->ctrl_page, 1);
 		vif->ctrl_page = NULL;
@@ -209,14 +245,14 @@ nb_vif_ctrl_poll(struct nb_vif *vif)
 
 	if (!vif->ctrl_page || NB_READ_ONCE(vif->ctrl.sring->req_prod) == vif->ctrl.req_cons)
 		return;
-	n = nb_ctrl_process(&vif->ctrl, &vif->hash, 1, nb_ctrl_copy, vif, &notify);
+	n = nb_ctrl_process(&vif->ctrl, &vif->hash, vif->n_queues, nb_ctrl_copy, vif, &notify);
 	if (n < 0) {
 		nb_vif_fatal(vif, -1);
 		return;
 	}
 	NB_STAT_INC(vif, ctrl_requests, (uint64_t)n);
 	if (notify) {
-		nb_hv_evtchn_notify(vif->q.evtchn, (uint32_t)vif->ctrl_port);
+		nb_hv_evtchn_notify(vif->evtchn, (uint32_t)vif->ctrl_port);
 		NB_STAT_INC(vif, notifies, 1);
 	}
 }
@@ -225,27 +261,33 @@ void
 nb_vif_unmap_rings(struct nb_vif *vif)
 {
 	struct nb_hv *hv = vif->be->cfg.hv;
-	struct nb_queue *q = &vif->q;
 
 	if (vif->ctrl_page)
 		nb_hv_unmap(hv, vif->ctrl_page, 1);
 	vif->ctrl_page = NULL;
-
-	/* The backlog was emptied on the worker that owns its packets (nb_vif_dp_stop or
+	/* The backlogs were emptied on the worker that owns their packets (nb_vif_dp_stop or
 	 * nb_vif_drop_backlog): a packet is only ever freed by its pool's worker. */
-	if (q->wait_ep >= 0)
-		close(q->wait_ep);
-	if (q->timer_fd >= 0)
-		close(q->timer_fd);
-	q->wait_ep = q->timer_fd = -1;
-	nb_hv_evtchn_close(q->evtchn);
-	q->evtchn = NULL;
-	q->tx_port = q->rx_port = -1;
-	if (q->tx_page)
-		nb_hv_unmap(hv, q->tx_page, 1);
-	if (q->rx_page)
-		nb_hv_unmap(hv, q->rx_page, 1);
-	q->tx_page = q->rx_page = NULL;
+	if (vif->wait_ep >= 0)
+		close(vif->wait_ep);
+	if (vif->timer_fd >= 0)
+		close(vif->timer_fd);
+	vif->wait_ep = vif->timer_fd = -1;
+	nb_hv_evtchn_close(vif->evtchn);
+	vif->evtchn = NULL;
+	for (unsigned int i = 0; i < vif->n_queues; i++) {
+		struct nb_queue *q = vif->queues[i];
+
+		q->tx_port = q->rx_port = -1;
+		if (q->tx_page)
+			nb_hv_unmap(hv, q->tx_page, 1);
+		if (q->rx_page)
+			nb_hv_unmap(hv, q->rx_page, 1);
+		q->tx_page = q->rx_page = NULL;
+		if (q != &vif->q)
+			free(q);
+		vif->queues[i] = NULL;
+	}
+	vif->n_queues = 0;
 }
 
 void
@@ -288,14 +330,13 @@ nb_tx_respond_pkt(struct nb_queue *q, const struct nb_tx_pkt *tp, int16_t status
 }
 
 static void
-nb_push_tx(struct nb_vif *vif)
+nb_push_tx(struct nb_vif *vif, struct nb_queue *q)
 {
-	struct nb_queue *q = &vif->q;
 	int notify;
 
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->tx, notify);
 	if (notify) {
-		nb_hv_evtchn_notify(q->evtchn, (uint32_t)q->tx_port);
+		nb_hv_evtchn_notify(vif->evtchn, (uint32_t)q->tx_port);
 		NB_STAT_INC(vif, notifies, 1);
 	}
 }
@@ -344,19 +385,14 @@ nb_vif_mcast_pass(const struct nb_vif *vif, const uint8_t *dst)
 	return false;
 }
 
-unsigned int
-nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, unsigned int max)
+static unsigned int
+nb_queue_tx(struct nb_vif *vif, struct nb_queue *q, struct pkt_pool *pool, struct pkt **pkts,
+	    unsigned int max, uint64_t rate_usec)
 {
-	struct nb_queue *q = &vif->q;
 	unsigned int n_pkts = 0, n_segs = 0, n_out = 0, i, j, s;
 	bool responded = false;
-	uint64_t rate_usec;
 	RING_IDX prod, cons;
 
-	if (!nb_vif_usable(vif))
-		return 0;
-	if (max > NB_TX_BURST_MAX)
-		max = NB_TX_BURST_MAX;
 	prod = NB_READ_ONCE(q->tx.sring->req_prod);
 	xen_rmb(); /* see the requests the producer index covers */
 	if (nb_tx_check_prod(&q->tx, prod) != NB_TX_OK) {
@@ -365,25 +401,6 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 		return 0;
 	}
 	cons = q->tx.req_cons;
-	rate_usec = atomic_load_explicit(&vif->rate_usec, memory_order_relaxed);
-	if (rate_usec) {
-		uint64_t now = nb_now_ns();
-
-		if (now >= q->credit_next_ns) {
-			uint64_t bytes =
-				atomic_load_explicit(&vif->rate_bytes, memory_order_relaxed);
-			uint64_t cap =
-				bytes > NB_TX_CREDIT_MIN_BURST ? bytes : NB_TX_CREDIT_MIN_BURST;
-
-			q->credit = q->credit + bytes < cap ? q->credit + bytes : cap;
-			q->credit_next_ns = now + rate_usec * 1000u;
-			q->throttled = false;
-		}
-		if (q->throttled)
-			return 0;
-	} else {
-		q->throttled = false;
-	}
 	while (n_pkts < max && cons != prod) {
 		struct nb_tx_pkt *tp = &q->tx_pkts[n_pkts];
 		enum nb_tx_verdict v = nb_tx_parse(&q->tx, cons, prod, tp);
@@ -395,12 +412,12 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 		if (v == NB_TX_OK && rate_usec) {
 			/* Out of credit: the packet stays on the ring until the next window
 			 * (Linux tx_credit_exceeded()); nothing was consumed. */
-			if (tp->size > q->credit) {
-				q->throttled = true;
+			if (tp->size > vif->credit) {
+				vif->throttled = true;
 				NB_STAT_INC(vif, tx_throttled, 1);
 				break;
 			}
-			q->credit -= tp->size;
+			vif->credit -= tp->size;
 		}
 		NB_STAT_INC(vif, tx_verdicts[v], 1);
 		if (nb_tx_verdict_is_fatal(v)) {
@@ -442,7 +459,7 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 			 * pass, as Linux does when it cannot allocate an skb. */
 			NB_STAT_INC(vif, tx_drop_nobuf, 1);
 			if (rate_usec)
-				q->credit += tp->size; /* not sent: its credit is not spent */
+				vif->credit += tp->size; /* not sent: its credit is not spent */
 			break;
 		}
 		off = 0;
@@ -494,7 +511,7 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 			if (q->tx_segs[s++].status != GNTST_okay)
 				ok = false;
 		}
-		nb_tx_respond_pkt(&vif->q, tp, ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
+		nb_tx_respond_pkt(q, tp, ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
 		responded = true;
 		if (!ok) {
 			NB_STAT_INC(vif, tx_grant_errors, 1);
@@ -503,6 +520,10 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 		}
 		NB_STAT_INC(vif, tx_packets, 1);
 		NB_STAT_INC(vif, tx_bytes, p->len);
+		atomic_store_explicit(&q->tx_packets,
+				      atomic_load_explicit(&q->tx_packets, memory_order_relaxed) +
+					      1,
+				      memory_order_relaxed);
 		if (p->gso_type != PKT_GSO_NONE)
 			NB_STAT_INC(vif, tx_gso, 1);
 		/* Partial checksums and GSO stay as they are: the switch completes or segments
@@ -510,8 +531,45 @@ nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, un
 		pkts[n_out++] = p;
 	}
 	if (responded)
-		nb_push_tx(vif);
+		nb_push_tx(vif, q);
 	return n_out;
+}
+
+unsigned int
+nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, unsigned int max)
+{
+	unsigned int n = 0, k, nq = vif->n_queues;
+	uint64_t rate_usec;
+
+	if (!nb_vif_usable(vif))
+		return 0;
+	if (max > NB_TX_BURST_MAX)
+		max = NB_TX_BURST_MAX;
+	rate_usec = atomic_load_explicit(&vif->rate_usec, memory_order_relaxed);
+	if (rate_usec) {
+		uint64_t now = nb_now_ns();
+
+		if (now >= vif->credit_next_ns) {
+			uint64_t bytes =
+				atomic_load_explicit(&vif->rate_bytes, memory_order_relaxed);
+			uint64_t cap =
+				bytes > NB_TX_CREDIT_MIN_BURST ? bytes : NB_TX_CREDIT_MIN_BURST;
+
+			vif->credit = vif->credit + bytes < cap ? vif->credit + bytes : cap;
+			vif->credit_next_ns = now + rate_usec * 1000u;
+			vif->throttled = false;
+		}
+		if (vif->throttled)
+			return 0;
+	} else {
+		vif->throttled = false;
+	}
+	/* Round robin over the queues, so that a busy one cannot starve the others. */
+	for (k = 0; k < nq && n < max && !vif->throttled && nb_vif_usable(vif); k++)
+		n += nb_queue_tx(vif, vif->queues[(vif->tx_rr + k) % nq], pool, pkts + n, max - n,
+				 rate_usec);
+	vif->tx_rr++;
+	return n;
 }
 
 /* Slots the guest must have posted to take 'p': its data, and one for a GSO extra (a HASH
@@ -533,10 +591,9 @@ nb_rx_csum_flags(const struct pkt *p)
 	return 0;
 }
 
-void
-nb_vif_guest_rx_flush(struct nb_vif *vif)
+static void
+nb_queue_rx_flush(struct nb_vif *vif, struct nb_queue *q)
 {
-	struct nb_queue *q = &vif->q;
 	unsigned int n_pkts = 0, n_segs = 0, n_rsps = 0, i;
 	RING_IDX prod, cons;
 	int notify;
@@ -663,6 +720,9 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 		rsp->status = status;
 		q->rx.rsp_prod_pvt++;
 	}
+	atomic_store_explicit(&q->rx_packets,
+			      atomic_load_explicit(&q->rx_packets, memory_order_relaxed) + n_pkts,
+			      memory_order_relaxed);
 	for (i = 0; i < n_pkts; i++) {
 		NB_STAT_INC(vif, rx_packets, 1);
 		NB_STAT_INC(vif, rx_bytes, q->rx_done[i]->len);
@@ -672,9 +732,17 @@ nb_vif_guest_rx_flush(struct nb_vif *vif)
 	pkt_free_bulk(q->rx_done, n_pkts);
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->rx, notify);
 	if (notify) {
-		nb_hv_evtchn_notify(q->evtchn, (uint32_t)q->rx_port);
+		nb_hv_evtchn_notify(vif->evtchn, (uint32_t)q->rx_port);
 		NB_STAT_INC(vif, notifies, 1);
 	}
+}
+
+void
+nb_vif_guest_rx_flush(struct nb_vif *vif)
+{
+	for (unsigned int i = 0; i < vif->n_queues; i++)
+		if (vif->queues[i]->bl_head != vif->queues[i]->bl_tail)
+			nb_queue_rx_flush(vif, vif->queues[i]);
 }
 
 /*
@@ -705,15 +773,39 @@ nb_rx_prepare(const struct nb_vif *vif, struct pkt *p)
 	return true;
 }
 
+/*
+ * The queue a frame for the guest goes to: by the hash the guest configured over the control
+ * ring (its mapping table, else modulo), else by a Toeplitz hash of the flow with a fixed key,
+ * so that one flow always uses one queue (Linux xenvif_select_queue()).
+ */
+static struct nb_queue *
+nb_vif_select_queue(const struct nb_vif *vif, const struct pkt *p)
+{
+	static const struct nb_hash_cfg flow = {
+		.alg = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ,
+		.types = NB_HASH_TYPES_ALL,
+		.key = { 0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d,
+			 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4 },
+	};
+	const struct nb_hash_cfg *cfg =
+		vif->hash.alg != XEN_NETIF_CTRL_HASH_ALGORITHM_NONE ? &vif->hash : &flow;
+	uint32_t hash;
+	uint8_t type;
+
+	if (vif->n_queues <= 1 || !nb_hash_frame(cfg, pkt_data(p), p->len, &type, &hash))
+		return vif->queues[0];
+	return vif->queues[nb_hash_queue(cfg, hash, vif->n_queues)];
+}
+
 void
 nb_vif_guest_rx(struct nb_vif *vif, struct pkt **pkts, unsigned int n)
 {
-	struct nb_queue *q = &vif->q;
 	uint64_t now = n ? nb_now_ns() : 0;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		struct pkt *p = pkts[i];
+		struct nb_queue *q;
 
 		if (!nb_vif_usable(vif)) {
 			NB_STAT_INC(vif, rx_drop_disconnected, 1);
@@ -738,6 +830,7 @@ nb_vif_guest_rx(struct nb_vif *vif, struct pkt **pkts, unsigned int n)
 			pkt_free(p);
 			continue;
 		}
+		q = nb_vif_select_queue(vif, p);
 		/* Bounded in bytes and in entries: a guest that never posts buffers costs at
 		 * most NB_RX_BACKLOG_BYTES of dom0 memory (XSA-392). */
 		if (q->bl_bytes + p->len > NB_RX_BACKLOG_BYTES ||
@@ -755,11 +848,10 @@ nb_vif_guest_rx(struct nb_vif *vif, struct pkt **pkts, unsigned int n)
 }
 
 /* Frees the oldest 'n' backlog entries, counting them in 'ctr'. */
+/* Frees the oldest 'n' entries of 'q''s backlog, counting them in 'ctr'. */
 static void
-nb_rx_drop_head(struct nb_vif *vif, uint32_t n, _Atomic uint64_t *ctr)
+nb_rx_drop_head(struct nb_queue *q, uint32_t n, _Atomic uint64_t *ctr)
 {
-	struct nb_queue *q = &vif->q;
-
 	for (uint32_t i = 0; i < n && q->bl_head != q->bl_tail; i++) {
 		struct pkt *p = q->backlog[q->bl_head % NB_RX_BACKLOG_PKTS];
 
@@ -783,82 +875,99 @@ nb_rx_drop_head(struct nb_vif *vif, uint32_t n, _Atomic uint64_t *ctr)
 static void
 nb_vif_timers(struct nb_vif *vif)
 {
-	struct nb_queue *q = &vif->q;
 	uint64_t now = nb_now_ns();
+	bool stalled = false;
 
-	if (q->timer_at_ns && now >= q->timer_at_ns) {
+	if (vif->timer_at_ns && now >= vif->timer_at_ns) {
 		uint64_t expirations;
 
-		if (read(q->timer_fd, &expirations, sizeof(expirations)) < 0) {
+		if (read(vif->timer_fd, &expirations, sizeof(expirations)) < 0) {
 			/* EAGAIN: not expired on the kernel's clock yet; it fires again. */
 		}
-		q->timer_at_ns = 0;
+		vif->timer_at_ns = 0;
 	}
-	if (atomic_load_explicit(&vif->stalled, memory_order_relaxed)) {
-		RING_IDX prod = NB_READ_ONCE(q->rx.sring->req_prod);
+	for (unsigned int i = 0; i < vif->n_queues; i++) {
+		struct nb_queue *q = vif->queues[i];
 
-		if (prod - q->rx.req_cons >= NB_RX_SLOTS_MAX &&
-		    prod - q->rx.req_cons <= RING_SIZE(&q->rx))
-			atomic_store(&vif->stalled, false);
-		return;
+		if (q->stalled) {
+			RING_IDX prod = NB_READ_ONCE(q->rx.sring->req_prod);
+
+			if (prod - q->rx.req_cons >= NB_RX_SLOTS_MAX &&
+			    prod - q->rx.req_cons <= RING_SIZE(&q->rx))
+				q->stalled = false;
+			stalled |= q->stalled;
+			continue;
+		}
+		while (q->bl_head != q->bl_tail &&
+		       now - q->bl_time[q->bl_head % NB_RX_BACKLOG_PKTS] > vif->drain_ns)
+			nb_rx_drop_head(q, 1, &vif->stats.rx_drop_expired);
+		if (q->stall_since_ns && now - q->stall_since_ns > vif->stall_ns) {
+			q->stalled = true;
+			NB_STAT_INC(vif, rx_stalls, 1);
+			nb_rx_drop_head(q, q->bl_tail - q->bl_head, &vif->stats.rx_drop_stalled);
+		}
+		stalled |= q->stalled;
 	}
-	while (q->bl_head != q->bl_tail &&
-	       now - q->bl_time[q->bl_head % NB_RX_BACKLOG_PKTS] > q->drain_ns)
-		nb_rx_drop_head(vif, 1, &vif->stats.rx_drop_expired);
-	if (q->stall_since_ns && now - q->stall_since_ns > q->stall_ns) {
-		atomic_store(&vif->stalled, true);
-		NB_STAT_INC(vif, rx_stalls, 1);
-		nb_rx_drop_head(vif, q->bl_tail - q->bl_head, &vif->stats.rx_drop_stalled);
-	}
+	/* The carrier is off while any queue is stalled, as in Linux (stalled_queues). */
+	atomic_store(&vif->stalled, stalled);
 }
 
 void
 nb_vif_poll_events(struct nb_vif *vif)
 {
-	struct nb_queue *q = &vif->q;
 	int port, n = 0;
 
-	/* dp_active, not q->evtchn: the control thread closes the handle once the data path
+	/* dp_active, not vif->evtchn: the control thread closes the handle once the data path
 	 * was stopped here, and this worker must not look at it from then on. */
-	if (!vif->dp_active || !q->evtchn)
+	if (!vif->dp_active || !vif->evtchn)
 		return;
 	/* Events only wake us; the rings are polled anyway. Unmask at once so none is lost. */
-	while (n < 64 && (port = nb_hv_evtchn_pending(q->evtchn)) >= 0) {
-		nb_hv_evtchn_unmask(q->evtchn, (uint32_t)port);
+	while (n < 64 && (port = nb_hv_evtchn_pending(vif->evtchn)) >= 0) {
+		nb_hv_evtchn_unmask(vif->evtchn, (uint32_t)port);
 		n++;
 	}
 	if (n)
 		NB_STAT_INC(vif, events, (uint64_t)n);
 	nb_vif_ctrl_poll(vif);
-	if (q->timer_at_ns || q->bl_head != q->bl_tail || q->stall_since_ns ||
-	    atomic_load_explicit(&vif->stalled, memory_order_relaxed))
-		nb_vif_timers(vif);
+	for (unsigned int i = 0; i < vif->n_queues; i++) {
+		const struct nb_queue *q = vif->queues[i];
+
+		if (vif->timer_at_ns || q->bl_head != q->bl_tail || q->stall_since_ns ||
+		    q->stalled) {
+			nb_vif_timers(vif);
+			break;
+		}
+	}
 }
 
 /* Before sleeping: arms the timer for the earliest deadline of the data path, if any. */
 static void
 nb_vif_arm_timer(struct nb_vif *vif)
 {
-	struct nb_queue *q = &vif->q;
 	uint64_t at = UINT64_MAX, now = 0;
 
-	if (q->throttled)
-		at = q->credit_next_ns;
-	if (q->bl_head != q->bl_tail) {
-		uint64_t t = q->bl_time[q->bl_head % NB_RX_BACKLOG_PKTS] + q->drain_ns + 1;
+	if (vif->throttled)
+		at = vif->credit_next_ns;
+	for (unsigned int i = 0; i < vif->n_queues; i++) {
+		const struct nb_queue *q = vif->queues[i];
+		uint64_t t;
 
+		if (q->bl_head == q->bl_tail)
+			continue;
+		t = q->bl_time[q->bl_head % NB_RX_BACKLOG_PKTS] + vif->drain_ns + 1;
 		if (t < at)
 			at = t;
-		if (q->stall_since_ns && q->stall_since_ns + q->stall_ns + 1 < at)
-			at = q->stall_since_ns + q->stall_ns + 1;
+		if (q->stall_since_ns && q->stall_since_ns + vif->stall_ns + 1 < at)
+			at = q->stall_since_ns + vif->stall_ns + 1;
 		if (!vif->fe.rx_notify) {
 			/* Nobody kicks us when buffers are posted: poll for them. */
-			now = nb_now_ns();
+			if (!now)
+				now = nb_now_ns();
 			if (now + NB_RX_POLL_MS * 1000000u < at)
 				at = now + NB_RX_POLL_MS * 1000000u;
 		}
 	}
-	if (at == UINT64_MAX || at == q->timer_at_ns)
+	if (at == UINT64_MAX || at == vif->timer_at_ns)
 		return;
 	{
 		struct itimerspec its = {
@@ -866,15 +975,15 @@ nb_vif_arm_timer(struct nb_vif *vif)
 				      .tv_nsec = (long)(at % 1000000000u) },
 		};
 
-		if (timerfd_settime(q->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
-			q->timer_at_ns = at;
+		if (timerfd_settime(vif->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+			vif->timer_at_ns = at;
 	}
 }
 
 bool
 nb_vif_arm(struct nb_vif *vif)
 {
-	struct nb_queue *q = &vif->q;
+	bool pending = false;
 	int more;
 
 	if (!nb_vif_usable(vif))
@@ -885,35 +994,38 @@ nb_vif_arm(struct nb_vif *vif)
 		if (more)
 			return true;
 	}
-	/* Throttled requests wait for the timer, not for an event. */
-	if (!q->throttled) {
-		RING_FINAL_CHECK_FOR_REQUESTS(&q->tx, more);
-		if (more)
-			return true;
-	}
-	if (atomic_load_explicit(&vif->stalled, memory_order_relaxed)) {
-		/* Kicked once the guest has posted enough to take any frame again. */
-		NB_WRITE_ONCE(q->rx.sring->req_event, q->rx.req_cons + NB_RX_SLOTS_MAX);
-		xen_mb();
-		return NB_READ_ONCE(q->rx.sring->req_prod) - q->rx.req_cons >= NB_RX_SLOTS_MAX;
-	}
-	if (q->bl_head != q->bl_tail) {
-		/* Ask to be kicked once the guest has posted what the head packet needs. */
-		RING_IDX want = q->rx.req_cons + (q->rx_req_needed ? q->rx_req_needed : 1);
+	for (unsigned int i = 0; i < vif->n_queues; i++) {
+		struct nb_queue *q = vif->queues[i];
 
-		NB_WRITE_ONCE(q->rx.sring->req_event, want);
-		xen_mb();
-		if (NB_READ_ONCE(q->rx.sring->req_prod) - q->rx.req_cons >=
-		    (q->rx_req_needed ? q->rx_req_needed : 1))
-			return true;
+		/* Throttled requests wait for the timer, not for an event. */
+		if (!vif->throttled) {
+			RING_FINAL_CHECK_FOR_REQUESTS(&q->tx, more);
+			if (more)
+				pending = true;
+		}
+		if (q->stalled) {
+			/* Kicked once the guest has posted enough to take any frame again. */
+			NB_WRITE_ONCE(q->rx.sring->req_event, q->rx.req_cons + NB_RX_SLOTS_MAX);
+			xen_mb();
+			if (NB_READ_ONCE(q->rx.sring->req_prod) - q->rx.req_cons >= NB_RX_SLOTS_MAX)
+				pending = true;
+		} else if (q->bl_head != q->bl_tail) {
+			/* Ask to be kicked once the guest has posted what the head needs. */
+			RING_IDX need = q->rx_req_needed ? q->rx_req_needed : 1;
+
+			NB_WRITE_ONCE(q->rx.sring->req_event, q->rx.req_cons + need);
+			xen_mb();
+			if (NB_READ_ONCE(q->rx.sring->req_prod) - q->rx.req_cons >= need)
+				pending = true;
+		}
 	}
-	return false;
+	return pending;
 }
 
 int
 nb_vif_wait_fd(const struct nb_vif *vif)
 {
-	return vif->dp_active && vif->q.evtchn ? vif->q.wait_ep : -1;
+	return vif->dp_active && vif->evtchn ? vif->wait_ep : -1;
 }
 
 /* What the switch may hand this guest as it is (port.h PORT_OFF_*), from its features. */
@@ -945,14 +1057,16 @@ nb_vif_dp_start(struct nb_vif *vif)
 void
 nb_vif_drop_backlog(struct nb_vif *vif)
 {
-	struct nb_queue *q = &vif->q;
+	for (unsigned int i = 0; i < vif->n_queues; i++) {
+		struct nb_queue *q = vif->queues[i];
 
-	while (q->bl_head != q->bl_tail) {
-		pkt_free(q->backlog[q->bl_head % NB_RX_BACKLOG_PKTS]);
-		q->bl_head++;
-		NB_STAT_INC(vif, rx_drop_disconnected, 1);
+		while (q->bl_head != q->bl_tail) {
+			pkt_free(q->backlog[q->bl_head % NB_RX_BACKLOG_PKTS]);
+			q->bl_head++;
+			NB_STAT_INC(vif, rx_drop_disconnected, 1);
+		}
+		q->bl_bytes = 0;
 	}
-	q->bl_bytes = 0;
 }
 
 void

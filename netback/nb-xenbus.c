@@ -183,6 +183,15 @@ nb_vif_clear_error(struct nb_vif *vif)
 	vif->error[0] = '\0';
 }
 
+/* The queues a frontend may ask for: min(NB_QUEUES_MAX, online CPUs), as Linux. */
+static unsigned int
+nb_max_queues(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1u : n > (long)NB_QUEUES_MAX ? NB_QUEUES_MAX : (unsigned int)n;
+}
+
 /* What Linux netback advertises, limited to what this backend implements. */
 static int
 nb_vif_advertise(struct nb_vif *vif)
@@ -207,6 +216,9 @@ nb_vif_advertise(struct nb_vif *vif)
 		if (err)
 			return err;
 	}
+	err = nb_xs_write(vif->be, vif->be_path, "multi-queue-max-queues", "%u", nb_max_queues());
+	if (err)
+		return err;
 	return 0;
 }
 
@@ -338,6 +350,7 @@ nb_vif_probe(struct nb_backend *be, unsigned int domid, unsigned int devid)
 	vif->state = XenbusStateInitialising;
 	vif->fe_state = XenbusStateUnknown;
 	vif->q.tx_port = vif->q.rx_port = -1;
+	vif->timer_fd = vif->wait_ep = -1;
 	atomic_init(&vif->disabled, false);
 	atomic_init(&vif->disabled_reason, 0);
 	snprintf(vif->be_path, sizeof(vif->be_path), "%s/%u/%u", be->base, domid, devid);
@@ -411,45 +424,75 @@ nb_vif_probe(struct nb_backend *be, unsigned int domid, unsigned int devid)
 	return vif;
 }
 
+/* One queue's ring references and event channels from 'dir' (reported on error). */
+static int
+nb_read_queue_keys(struct nb_vif *vif, const char *dir, struct nb_queue_keys *k)
+{
+	struct nb_backend *be = vif->be;
+	unsigned long tx_ref, rx_ref, tx_ev, rx_ev = 0;
+	int err;
+
+	err = nb_xs_read_uint(be, dir, "tx-ring-ref", UINT32_MAX, &tx_ref);
+	if (err) {
+		nb_vif_report(vif, err, "reading %s/tx-ring-ref", dir);
+		return err;
+	}
+	err = nb_xs_read_uint(be, dir, "rx-ring-ref", UINT32_MAX, &rx_ref);
+	if (err) {
+		nb_vif_report(vif, err, "reading %s/rx-ring-ref", dir);
+		return err;
+	}
+	err = nb_xs_read_uint(be, dir, "event-channel", UINT32_MAX, &tx_ev);
+	if (err == -ENOENT) {
+		err = nb_xs_read_uint(be, dir, "event-channel-tx", UINT32_MAX, &tx_ev);
+		if (!err)
+			err = nb_xs_read_uint(be, dir, "event-channel-rx", UINT32_MAX, &rx_ev);
+	} else {
+		rx_ev = tx_ev;
+	}
+	if (err) {
+		nb_vif_report(vif, err, "reading %s/event-channel", dir);
+		return err;
+	}
+	*k = (struct nb_queue_keys){ (uint32_t)tx_ref, (uint32_t)rx_ref, (uint32_t)tx_ev,
+				     (uint32_t)rx_ev };
+	return 0;
+}
+
 /* connect(): read the frontend's keys, map the rings, bind the channels, hand to a worker. */
 static int
 nb_vif_connect(struct nb_vif *vif)
 {
 	struct nb_backend *be = vif->be;
-	unsigned long tx_ref, rx_ref, tx_ev, rx_ev, nq, ctrl_ref = 0, ctrl_ev = 0;
+	struct nb_queue_keys keys[NB_QUEUES_MAX];
+	unsigned long nq, ctrl_ref = 0, ctrl_ev = 0;
 	int err;
 
-	if (!nb_xs_read_uint(be, vif->fe_path, "multi-queue-num-queues", 0xffff, &nq) && nq != 1) {
-		nb_vif_report(vif, -EINVAL, "%s/multi-queue-num-queues is %lu; single queue only",
-			      vif->fe_path, nq);
-		return -EINVAL;
+	/* multi-queue-num-queues: absent means one queue with its keys at the top; 1..max
+	 * otherwise (0 is refused, as a 2026 Linux fix does), keys under queue-N when > 1. */
+	err = nb_xs_read_uint(be, vif->fe_path, "multi-queue-num-queues", UINT32_MAX, &nq);
+	if (err == -ENOENT) {
+		nq = 1;
+	} else if (err || nq < 1 || nq > nb_max_queues()) {
+		nb_vif_report(vif, err ? err : -EINVAL,
+			      "%s/multi-queue-num-queues must be 1..%u (read: %s%lu)", vif->fe_path,
+			      nb_max_queues(), err ? "unreadable " : "", err ? 0 : nq);
+		return err ? err : -EINVAL;
 	}
 	if (!nb_xs_read_flag(be, vif->fe_path, "request-rx-copy", false)) {
 		nb_vif_report(vif, -EOPNOTSUPP, "%s/request-rx-copy must be 1", vif->fe_path);
 		return -EOPNOTSUPP;
 	}
-	err = nb_xs_read_uint(be, vif->fe_path, "tx-ring-ref", UINT32_MAX, &tx_ref);
-	if (err) {
-		nb_vif_report(vif, err, "reading %s/tx-ring-ref", vif->fe_path);
-		return err;
-	}
-	err = nb_xs_read_uint(be, vif->fe_path, "rx-ring-ref", UINT32_MAX, &rx_ref);
-	if (err) {
-		nb_vif_report(vif, err, "reading %s/rx-ring-ref", vif->fe_path);
-		return err;
-	}
-	err = nb_xs_read_uint(be, vif->fe_path, "event-channel", UINT32_MAX, &tx_ev);
-	if (err == -ENOENT) {
-		err = nb_xs_read_uint(be, vif->fe_path, "event-channel-tx", UINT32_MAX, &tx_ev);
-		if (!err)
-			err = nb_xs_read_uint(be, vif->fe_path, "event-channel-rx", UINT32_MAX,
-					      &rx_ev);
-	} else {
-		rx_ev = tx_ev;
-	}
-	if (err) {
-		nb_vif_report(vif, err, "reading %s/event-channel", vif->fe_path);
-		return err;
+	for (unsigned int i = 0; i < nq; i++) {
+		char dir[NB_VIF_PATH_MAX + 16];
+
+		if (nq == 1)
+			snprintf(dir, sizeof(dir), "%s", vif->fe_path);
+		else
+			snprintf(dir, sizeof(dir), "%s/queue-%u", vif->fe_path, i);
+		err = nb_read_queue_keys(vif, dir, &keys[i]);
+		if (err)
+			return err;
 	}
 	vif->fe.rx_notify = nb_xs_read_flag(be, vif->fe_path, "feature-rx-notify", false);
 	vif->fe.sg = nb_xs_read_flag(be, vif->fe_path, "feature-sg", false);
@@ -458,11 +501,10 @@ nb_vif_connect(struct nb_vif *vif)
 	vif->fe.gso_tcpv4 = nb_xs_read_flag(be, vif->fe_path, "feature-gso-tcpv4", false);
 	vif->fe.gso_tcpv6 = nb_xs_read_flag(be, vif->fe_path, "feature-gso-tcpv6", false);
 
-	err = nb_vif_map_rings(vif, (uint32_t)tx_ref, (uint32_t)rx_ref, (uint32_t)tx_ev,
-			       (uint32_t)rx_ev);
+	err = nb_vif_map_queues(vif, (unsigned int)nq, keys);
 	if (err) {
-		nb_vif_report(vif, err, "mapping rings tx %lu rx %lu / binding channels %lu/%lu",
-			      tx_ref, rx_ref, tx_ev, rx_ev);
+		nb_vif_report(vif, err, "mapping the rings of %lu queue%s / binding their channels",
+			      nq, nq == 1 ? "" : "s");
 		return err;
 	}
 	/* The control ring is optional; half of it is a frontend error. */

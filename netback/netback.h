@@ -106,28 +106,30 @@ void *nb_vif_get_user(const struct nb_vif *vif);
 
 /* Data-path counters, readable from any thread (relaxed). */
 struct nb_vif_stats {
-	uint64_t tx_packets, tx_bytes; /* guest -> switch */
-	uint64_t rx_packets, rx_bytes; /* switch -> guest */
-	uint64_t tx_errors;	       /* TX packets answered with an error */
-	uint64_t tx_drop_nobuf;	       /* no packet buffer: retried later, not lost */
-	uint64_t tx_grant_errors;      /* a grant copy of a TX packet failed */
-	uint64_t tx_mcast_refused;     /* multicast filter additions refused (list full) */
-	uint64_t rx_drop_mcast;	       /* multicast frames the guest's filter refused */
-	uint64_t tx_gso;	       /* GSO packets taken from the guest */
-	uint64_t rx_gso;	       /* GSO packets delivered to the guest */
-	uint64_t rx_drop_backlog;      /* RX backlog full (bytes bound) */
-	uint64_t rx_drop_disconnected; /* frames for a vif without rings */
-	uint64_t rx_drop_too_big;      /* frame needs more slots than the guest allows */
-	uint64_t rx_grant_errors;      /* a grant copy into a guest buffer failed */
-	uint64_t tx_throttled;	       /* TX passes stopped by the rate limit (rate=) */
-	uint64_t rx_drop_expired;      /* queued longer than the drain timeout */
-	uint64_t rx_drop_stalled;      /* dropped while the guest was stalled */
-	uint64_t rx_stalls;	       /* times the guest stopped posting RX buffers */
-	uint64_t ctrl_requests;	       /* control-ring requests answered */
-	uint64_t rx_hash;	       /* frames delivered with a HASH extra */
-	uint64_t notifies;	       /* event-channel notifications sent */
-	uint64_t events;	       /* event-channel events received */
-	uint64_t tx_verdicts[32];      /* per enum nb_tx_verdict */
+	uint64_t tx_packets, tx_bytes;	   /* guest -> switch */
+	uint64_t rx_packets, rx_bytes;	   /* switch -> guest */
+	uint64_t tx_errors;		   /* TX packets answered with an error */
+	uint64_t tx_drop_nobuf;		   /* no packet buffer: retried later, not lost */
+	uint64_t tx_grant_errors;	   /* a grant copy of a TX packet failed */
+	uint64_t tx_mcast_refused;	   /* multicast filter additions refused (list full) */
+	uint64_t rx_drop_mcast;		   /* multicast frames the guest's filter refused */
+	uint64_t tx_gso;		   /* GSO packets taken from the guest */
+	uint64_t rx_gso;		   /* GSO packets delivered to the guest */
+	uint64_t rx_drop_backlog;	   /* RX backlog full (bytes bound) */
+	uint64_t rx_drop_disconnected;	   /* frames for a vif without rings */
+	uint64_t rx_drop_too_big;	   /* frame needs more slots than the guest allows */
+	uint64_t rx_grant_errors;	   /* a grant copy into a guest buffer failed */
+	uint64_t tx_throttled;		   /* TX passes stopped by the rate limit (rate=) */
+	uint64_t rx_drop_expired;	   /* queued longer than the drain timeout */
+	uint64_t rx_drop_stalled;	   /* dropped while the guest was stalled */
+	uint64_t rx_stalls;		   /* times the guest stopped posting RX buffers */
+	uint64_t ctrl_requests;		   /* control-ring requests answered */
+	uint64_t rx_hash;		   /* frames delivered with a HASH extra */
+	uint64_t notifies;		   /* event-channel notifications sent */
+	uint64_t events;		   /* event-channel events received */
+	uint64_t tx_verdicts[32];	   /* per enum nb_tx_verdict */
+	unsigned int n_queues;		   /* queues connected */
+	uint64_t queue_tx[8], queue_rx[8]; /* packets per queue (guest TX, guest RX) */
 };
 void nb_vif_get_stats(const struct nb_vif *vif, struct nb_vif_stats *st);
 

@@ -414,6 +414,9 @@ setup(struct guest *g, const struct nb_ipcfg *ipcfg)
 		.no_offloads = cmdline_has(g->o->extra, "nb-netfront.offloads=0"),
 		.hash = cmdline_has(g->o->extra, "nb-netfront.hash=1"),
 		.mcast = cmdline_has(g->o->extra, "nb-netfront.mcast=1"),
+		.queues = cmdline_has(g->o->extra, "nb-netfront.queues=2")   ? 2
+			  : cmdline_has(g->o->extra, "nb-netfront.queues=4") ? 4
+									     : 1,
 	};
 	err = nb_nf_guest_open(&g->nf, &cfg);
 	if (err) {

@@ -1234,6 +1234,12 @@ nbd_stats_port(struct nbd_stats_ctx *c, struct port *port)
 				(unsigned long long)vs.rx_hash,
 				(unsigned long long)vs.tx_mcast_refused,
 				(unsigned long long)vs.rx_drop_mcast);
+			fprintf(r->out, ",\"queues\":[");
+			for (unsigned int qi = 0; qi < vs.n_queues && qi < 8; qi++)
+				fprintf(r->out, "%s{\"tx\":%llu,\"rx\":%llu}", qi ? "," : "",
+					(unsigned long long)vs.queue_tx[qi],
+					(unsigned long long)vs.queue_rx[qi]);
+			fprintf(r->out, "]");
 		}
 		fprintf(r->out, "}");
 	} else {

@@ -60,6 +60,8 @@
 #define NF_EVENTS_PER_WAKEUP 64
 /* Multicast addresses we keep in the backend's filter (its own bound is 64). */
 #define NB_NF_MCAST_MAX 64
+/* Queues one vif may use (the backend offers at most its multi-queue-max-queues). */
+#define NB_NF_MAX_QUEUES 8
 /* Watch events taken per wakeup. */
 #define NF_WATCHES_PER_WAKEUP 256
 
@@ -614,6 +616,18 @@ struct nf_dp {
 	struct xen_netif_ctrl_front_ring ctrl;
 };
 
+/* One queue of a vif: its rings (an nf_dp), event channels and TAP queue fd. */
+struct nf_q {
+	struct nf_vif *vif;
+	unsigned int id;
+	struct nf_dp *dp;
+	uint32_t tx_port, rx_port;  /* equal without split */
+	int tap_fd;		    /* -1 while not connected */
+	struct nb_nf_poll tap_poll; /* epoll dispatch of tap_fd */
+	bool tap_blocked;	    /* TAP reads paused: TX ring full */
+	bool rx_more;		    /* RX budget ran out with responses left */
+};
+
 struct nf_vif {
 	struct nb_nf_guest *g;
 	unsigned int devid;
@@ -632,20 +646,18 @@ struct nf_vif {
 	uint8_t mac[6];
 	unsigned int mtu;
 	char ifname[IFNAMSIZ];
-	struct nf_dp *dp;			/* the data path while connected */
+	struct nf_dp *dp;      /* queue 0's data path while connected (also the ctrl ring) */
+	unsigned int n_queues; /* data-path queues while connected */
+	struct nf_q q[NB_NF_MAX_QUEUES];
 	bool split;				/* separate TX and RX event channels */
 	bool offloads;				/* we asked for checksum offload and GSO */
+	unsigned int be_max_queues;		/* backend's multi-queue-max-queues, 0 if absent */
 	bool hash;				/* control ring set up, Toeplitz asked for */
 	bool mcast;				/* multicast control asked for */
 	uint8_t mcast_sent[NB_NF_MCAST_MAX][6]; /* the filter as the backend has it */
 	unsigned int n_mcast_sent;
 	uint32_t ctrl_port;	      /* its event channel */
 	unsigned int tun_offloads;    /* TUN_F_* the guest kernel may hand us */
-	uint32_t tx_port, rx_port;    /* equal without split */
-	int tap_fd;		      /* -1 while not connected */
-	struct nb_nf_poll tap_poll;   /* epoll dispatch of tap_fd */
-	bool tap_blocked;	      /* TAP reads paused: TX ring full */
-	bool rx_more;		      /* RX budget ran out with responses left */
 	bool kicked;		      /* kicked the backend after it connected */
 	struct nf_vif *next_retired;  /* on the guest's retired list */
 	struct nb_nf_stats st;	      /* counters */
@@ -660,11 +672,12 @@ struct nb_nf_guest {
 	struct xs_handle *xs;
 	int epfd;
 	struct nb_ipcfg ipcfg;
-	bool no_offloads; /* cfg: no checksum offload, no GSO */
-	bool hash;	  /* cfg: control ring and Toeplitz HASH extras */
-	bool mcast;	  /* cfg: multicast control */
-	char home[64];	  /* /local/domain/<domid> */
-	char vif_dir[96]; /* <home>/device/vif */
+	bool no_offloads;    /* cfg: no checksum offload, no GSO */
+	bool hash;	     /* cfg: control ring and Toeplitz HASH extras */
+	bool mcast;	     /* cfg: multicast control */
+	unsigned int queues; /* cfg: queues per vif wanted (0: 1) */
+	char home[64];	     /* /local/domain/<domid> */
+	char vif_dir[96];    /* <home>/device/vif */
 	struct nb_sim_guest *sg;
 	const struct nb_sim_gnt_dom *dom;
 	struct nb_sim_evtchn *evt;
@@ -976,7 +989,7 @@ nf_dp_free(struct nb_nf_guest *g, struct nf_dp *dp)
 
 /* Rings and buffers for one vif, all granted to the backend (setup_netfront()). */
 static int
-nf_dp_alloc(struct nf_vif *vif, struct nf_dp **dpp)
+nf_dp_alloc(struct nf_vif *vif, struct nf_dp **dpp, bool with_ctrl)
 {
 	struct nb_nf_guest *g = vif->g;
 	uint8_t *ring[2];
@@ -996,13 +1009,13 @@ nf_dp_alloc(struct nf_vif *vif, struct nf_dp **dpp)
 	for (i = 0; i < NB_NF_RX_RING_SIZE && !err; i++)
 		err = nf_page_alloc(g, vif->be_domid, false, &dp->rx_gfn[i], &dp->rx_ref[i],
 				    &dp->rx_page[i]);
-	if (!err && vif->hash)
+	if (!err && with_ctrl)
 		err = nf_page_alloc(g, vif->be_domid, false, &dp->ctrl_gfn, &dp->ctrl_ref,
 				    &dp->ctrl_page);
-	if (!err && vif->hash)
+	if (!err && with_ctrl)
 		err = nf_page_alloc(g, vif->be_domid, true, &dp->key_gfn, &dp->key_ref,
 				    &dp->key_page);
-	if (!err && vif->hash) {
+	if (!err && with_ctrl) {
 		SHARED_RING_INIT((struct xen_netif_ctrl_sring *)dp->ctrl_page);
 		FRONT_RING_INIT(&dp->ctrl, (struct xen_netif_ctrl_sring *)dp->ctrl_page,
 				NB_XEN_PAGE_SIZE);
@@ -1025,63 +1038,69 @@ nf_ifreq(int s, unsigned long req, struct ifreq *ifr)
 	return ioctl(s, req, ifr) < 0 ? -errno : 0;
 }
 
-/* eth<devid>: IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, the vif's MAC and MTU, up. */
+/* One queue fd of the vif's TAP (IFF_MULTI_QUEUE when the vif has several queues). */
 static int
-nf_tap_open(struct nf_vif *vif, int *fdp)
+nf_tap_queue_open(struct nf_vif *vif, int *fdp)
 {
 	struct ifreq ifr;
-	int fd, s = -1, err;
+	int fd, err;
 
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	ifr.ifr_flags =
+		IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (vif->n_queues > 1 ? IFF_MULTI_QUEUE : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
 	err = nf_ifreq(fd, TUNSETIFF, &ifr);
-	if (err)
-		goto fail;
 	/* Every read and write starts with a virtio_net_hdr; what the guest kernel may send
 	 * unfinished (partial checksums, TSO) follows what the backend takes. */
-	if (ioctl(fd, TUNSETVNETHDRSZ, &(int){ (int)sizeof(struct virtio_net_hdr) }) < 0 ||
-	    ioctl(fd, TUNSETOFFLOAD, (unsigned long)vif->tun_offloads) < 0) {
+	if (!err && (ioctl(fd, TUNSETVNETHDRSZ, &(int){ (int)sizeof(struct virtio_net_hdr) }) < 0 ||
+		     ioctl(fd, TUNSETOFFLOAD, (unsigned long)vif->tun_offloads) < 0))
 		err = -errno;
-		goto fail;
+	if (err) {
+		close(fd);
+		return err;
 	}
+	*fdp = fd;
+	return 0;
+}
+
+/* eth<devid>: one TAP queue per vif queue, the vif's MAC and MTU, up. */
+static int
+nf_tap_open(struct nf_vif *vif)
+{
+	struct ifreq ifr;
+	int s = -1, err = 0;
+
+	for (unsigned int i = 0; i < vif->n_queues && !err; i++)
+		err = nf_tap_queue_open(vif, &vif->q[i].tap_fd);
+	if (err)
+		return err; /* the fds opened are closed by the teardown */
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0) {
-		err = -errno;
-		goto fail;
-	}
+	if (s < 0)
+		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
 	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 	memcpy(ifr.ifr_hwaddr.sa_data, vif->mac, sizeof(vif->mac));
 	err = nf_ifreq(s, SIOCSIFHWADDR, &ifr);
-	if (err)
-		goto fail;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
-	ifr.ifr_mtu = (int)vif->mtu;
-	err = nf_ifreq(s, SIOCSIFMTU, &ifr);
-	if (err)
-		goto fail;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
-	err = nf_ifreq(s, SIOCGIFFLAGS, &ifr);
-	if (err)
-		goto fail;
-	ifr.ifr_flags |= IFF_UP;
-	err = nf_ifreq(s, SIOCSIFFLAGS, &ifr);
-	if (err)
-		goto fail;
+	if (!err) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
+		ifr.ifr_mtu = (int)vif->mtu;
+		err = nf_ifreq(s, SIOCSIFMTU, &ifr);
+	}
+	if (!err) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", vif->ifname);
+		err = nf_ifreq(s, SIOCGIFFLAGS, &ifr);
+	}
+	if (!err) {
+		ifr.ifr_flags |= IFF_UP;
+		err = nf_ifreq(s, SIOCSIFFLAGS, &ifr);
+	}
 	close(s);
-	*fdp = fd;
-	return 0;
-fail:
-	if (s >= 0)
-		close(s);
-	close(fd);
 	return err;
 }
 
@@ -1116,13 +1135,14 @@ nf_rx_vnet_hdr(const struct nb_nf_rx *rx, const uint8_t *frame, size_t size,
 static int
 nf_tap_deliver(void *arg, const uint8_t *frame, size_t size)
 {
-	struct nf_vif *vif = arg;
+	struct nf_q *q = arg;
+	struct nf_vif *vif = q->vif;
 	struct virtio_net_hdr h;
 	struct iovec iov[2];
 	ssize_t n;
 
-	nf_rx_vnet_hdr(&vif->dp->rx, frame, size, &h);
-	if (vif->dp->rx.cur_has_hash) {
+	nf_rx_vnet_hdr(&q->dp->rx, frame, size, &h);
+	if (q->dp->rx.cur_has_hash) {
 		/* Check the backend's hash against our own. */
 		static const struct nb_hash_cfg want = {
 			.alg = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ,
@@ -1136,7 +1156,7 @@ nf_tap_deliver(void *arg, const uint8_t *frame, size_t size)
 		uint32_t value;
 
 		if (nb_hash_frame(&want, frame, (uint32_t)size, &type, &value) &&
-		    type == vif->dp->rx.cur_hash_type && value == vif->dp->rx.cur_hash_value)
+		    type == q->dp->rx.cur_hash_type && value == q->dp->rx.cur_hash_value)
 			vif->st.rx_hash_ok++;
 		else
 			vif->st.rx_hash_bad++;
@@ -1145,7 +1165,7 @@ nf_tap_deliver(void *arg, const uint8_t *frame, size_t size)
 	iov[0].iov_len = sizeof(h);
 	iov[1].iov_base = (void *)(uintptr_t)frame;
 	iov[1].iov_len = size;
-	n = writev(vif->tap_fd, iov, 2);
+	n = writev(q->tap_fd, iov, 2);
 	/* Non-blocking: a TAP that cannot take the frame now loses it (counted as a drop). */
 	if (n == (ssize_t)(sizeof(h) + size))
 		return 0;
@@ -1153,12 +1173,12 @@ nf_tap_deliver(void *arg, const uint8_t *frame, size_t size)
 }
 
 static void
-nf_tap_interest(struct nf_vif *vif, bool in)
+nf_tap_interest(struct nf_q *q, bool in)
 {
-	struct epoll_event ev = { .events = in ? EPOLLIN : 0, .data.ptr = &vif->tap_poll };
+	struct epoll_event ev = { .events = in ? EPOLLIN : 0, .data.ptr = &q->tap_poll };
 
-	if (epoll_ctl(vif->g->epfd, EPOLL_CTL_MOD, vif->tap_fd, &ev) == 0)
-		vif->tap_blocked = !in;
+	if (epoll_ctl(q->vif->g->epfd, EPOLL_CTL_MOD, q->tap_fd, &ev) == 0)
+		q->tap_blocked = !in;
 }
 
 /* ---- IP configuration ---------------------------------------------------------------- */
@@ -1308,20 +1328,29 @@ nf_vif_teardown(struct nf_vif *vif)
 	struct nb_nf_guest *g = vif->g;
 
 	nf_stop_dhcp(vif);
-	if (vif->tap_fd >= 0) {
-		epoll_ctl(g->epfd, EPOLL_CTL_DEL, vif->tap_fd, NULL);
-		close(vif->tap_fd);
-		vif->tap_fd = -1;
+	for (unsigned int i = 0; i < NB_NF_MAX_QUEUES; i++) {
+		struct nf_q *q = &vif->q[i];
+
+		if (q->tap_fd >= 0) {
+			epoll_ctl(g->epfd, EPOLL_CTL_DEL, q->tap_fd, NULL);
+			close(q->tap_fd);
+			q->tap_fd = -1;
+		}
+		if (q->tx_port)
+			nb_sim_evtchn_unbind(g->evt, q->tx_port);
+		if (q->rx_port && q->rx_port != q->tx_port)
+			nb_sim_evtchn_unbind(g->evt, q->rx_port);
+		q->tx_port = q->rx_port = 0;
+		nf_dp_free(g, q->dp);
+		q->dp = NULL;
+		q->tap_blocked = false;
+		q->rx_more = false;
 	}
-	if (vif->tx_port)
-		nb_sim_evtchn_unbind(g->evt, vif->tx_port);
-	if (vif->rx_port && vif->rx_port != vif->tx_port)
-		nb_sim_evtchn_unbind(g->evt, vif->rx_port);
-	vif->tx_port = vif->rx_port = 0;
-	nf_dp_free(g, vif->dp);
+	if (vif->hash && vif->ctrl_port)
+		nb_sim_evtchn_unbind(g->evt, vif->ctrl_port);
+	vif->ctrl_port = 0;
 	vif->dp = NULL;
-	vif->tap_blocked = false;
-	vif->rx_more = false;
+	vif->n_queues = 0;
 	vif->kicked = false;
 }
 
@@ -1335,28 +1364,31 @@ nf_vif_fatal(struct nf_vif *vif, int err, const char *what)
 }
 
 static void
-nf_vif_tx_gc(struct nf_vif *vif)
+nf_q_tx_gc(struct nf_q *q)
 {
-	if (!vif->dp)
+	struct nf_vif *vif = q->vif;
+
+	if (!q->dp)
 		return;
-	if (nb_nf_tx_gc(&vif->dp->tx, &vif->st) < 0) {
+	if (nb_nf_tx_gc(&q->dp->tx, &vif->st) < 0) {
 		nf_vif_fatal(vif, -EPROTO, "bad TX response from backend");
 		return;
 	}
-	if (vif->tap_blocked && nb_nf_tx_slots_free(&vif->dp->tx) >= NB_NF_TX_MAX_SLOTS)
-		nf_tap_interest(vif, true);
+	if (q->tap_blocked && nb_nf_tx_slots_free(&q->dp->tx) >= NB_NF_TX_MAX_SLOTS)
+		nf_tap_interest(q, true);
 }
 
-/* Frames from the TAP into the TX ring, up to NB_NF_BATCH, one push for all. */
+/* Frames from a TAP queue into its TX ring, up to NB_NF_BATCH, one push for all. */
 static void
-nf_vif_tx(struct nf_vif *vif)
+nf_q_tx(struct nf_q *q)
 {
+	struct nf_vif *vif = q->vif;
 	struct iovec iov[NB_NF_TX_MAX_SLOTS + 1];
 	unsigned int sent = 0, n;
 	struct virtio_net_hdr h;
 
-	nf_vif_tx_gc(vif);
-	if (!vif->dp)
+	nf_q_tx_gc(q);
+	if (!q->dp)
 		return;
 	iov[0].iov_base = &h;
 	iov[0].iov_len = sizeof(h);
@@ -1365,12 +1397,12 @@ nf_vif_tx(struct nf_vif *vif)
 		uint8_t gso = XEN_NETIF_GSO_TYPE_NONE;
 		ssize_t r;
 
-		if (nb_nf_tx_prepare(&vif->dp->tx, iov + 1) < 0) {
+		if (nb_nf_tx_prepare(&q->dp->tx, iov + 1) < 0) {
 			/* Like netif_tx_stop_queue(): the TAP queues (and drops) meanwhile. */
-			nf_tap_interest(vif, false);
+			nf_tap_interest(q, false);
 			break;
 		}
-		r = readv(vif->tap_fd, iov, (int)NB_NF_TX_MAX_SLOTS + 1);
+		r = readv(q->tap_fd, iov, (int)NB_NF_TX_MAX_SLOTS + 1);
 		if (r < 0) {
 			int err = -errno;
 
@@ -1408,7 +1440,7 @@ nf_vif_tx(struct nf_vif *vif)
 			vif->st.tx_errors++;
 			continue;
 		}
-		if (nb_nf_tx_commit_ex(&vif->dp->tx, (size_t)r, flags, gso, h.gso_size) < 0) {
+		if (nb_nf_tx_commit_ex(&q->dp->tx, (size_t)r, flags, gso, h.gso_size) < 0) {
 			/* Only a frame filling all 16 pages, i.e. longer than 65535 bytes. */
 			vif->st.tx_errors++;
 			continue;
@@ -1416,26 +1448,27 @@ nf_vif_tx(struct nf_vif *vif)
 		vif->st.tx_packets++;
 		sent++;
 	}
-	if (sent && nb_nf_tx_push(&vif->dp->tx))
-		nf_notify(vif, vif->tx_port);
+	if (sent && nb_nf_tx_push(&q->dp->tx))
+		nf_notify(vif, q->tx_port);
 }
 
 static void
-nf_vif_rx(struct nf_vif *vif)
+nf_q_rx(struct nf_q *q)
 {
+	struct nf_vif *vif = q->vif;
 	bool more = false;
 	int n;
 
-	if (!vif->dp)
+	if (!q->dp)
 		return;
-	n = nb_nf_rx_poll(&vif->dp->rx, NB_NF_BATCH, nf_tap_deliver, vif, &vif->st, &more);
+	n = nb_nf_rx_poll(&q->dp->rx, NB_NF_BATCH, nf_tap_deliver, q, &vif->st, &more);
 	if (n < 0) {
 		nf_vif_fatal(vif, n, "bad RX response from backend");
 		return;
 	}
-	if (nb_nf_rx_push(&vif->dp->rx))
-		nf_notify(vif, vif->rx_port);
-	vif->rx_more = more;
+	if (nb_nf_rx_push(&q->dp->rx))
+		nf_notify(vif, q->rx_port);
+	q->rx_more = more;
 }
 
 /* The hash configuration we ask for: Toeplitz on every type, with the well-known RSS key. */
@@ -1561,16 +1594,16 @@ nf_vif_mcast_sync(struct nf_vif *vif)
 		sent = true;
 	}
 	if (sent && nb_nf_tx_push(&vif->dp->tx))
-		nf_notify(vif, vif->tx_port);
+		nf_notify(vif, vif->q[0].tx_port);
 }
 
 static void
 nf_on_tap(struct nb_nf_poll *p, uint32_t events)
 {
-	struct nf_vif *vif = NF_CONTAINER_OF(p, struct nf_vif, tap_poll);
+	struct nf_q *q = NF_CONTAINER_OF(p, struct nf_q, tap_poll);
 
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
-		nf_vif_tx(vif);
+		nf_q_tx(q);
 }
 
 /* ---- connect (talk_to_netback()) ------------------------------------------------------- */
@@ -1606,47 +1639,79 @@ static int
 nf_write_keys(struct nf_vif *vif)
 {
 	struct nb_nf_guest *g = vif->g;
-	char tx_ref[16], rx_ref[16], tx_ev[16], rx_ev[16], ctrl_ref[16], ctrl_ev[16];
+	struct {
+		char key[48];
+		const char *val; /* NULL: remove */
+	} keys[64];
+	char vals[NB_NF_MAX_QUEUES][4][16], nq[16], ctrl_ref[16], ctrl_ev[16];
+	unsigned int n_keys = 0;
 	int tries;
+#define NF_KEY(k, v)                                                                               \
+	do {                                                                                       \
+		snprintf(keys[n_keys].key, sizeof(keys[n_keys].key), "%s", (k));                   \
+		keys[n_keys++].val = (v);                                                          \
+	} while (0)
 
-	snprintf(tx_ref, sizeof(tx_ref), "%u", vif->dp->ring_ref[0]);
-	snprintf(rx_ref, sizeof(rx_ref), "%u", vif->dp->ring_ref[1]);
-	snprintf(tx_ev, sizeof(tx_ev), "%u", vif->tx_port);
-	snprintf(rx_ev, sizeof(rx_ev), "%u", vif->rx_port);
+	/* One queue: its keys at the top (and no queue-0/); more: under queue-N/ (netif.h). */
+	for (unsigned int i = 0; i < vif->n_queues; i++) {
+		const struct nf_q *q = &vif->q[i];
+		char pre[16] = "";
+
+		if (vif->n_queues > 1)
+			snprintf(pre, sizeof(pre), "queue-%u/", i);
+		snprintf(vals[i][0], sizeof(vals[i][0]), "%u", q->dp->ring_ref[0]);
+		snprintf(vals[i][1], sizeof(vals[i][1]), "%u", q->dp->ring_ref[1]);
+		snprintf(vals[i][2], sizeof(vals[i][2]), "%u", q->tx_port);
+		snprintf(vals[i][3], sizeof(vals[i][3]), "%u", q->rx_port);
+		for (unsigned int k = 0; k < 5; k++) {
+			static const char *const names[] = { "tx-ring-ref", "rx-ring-ref",
+							     "event-channel", "event-channel-tx",
+							     "event-channel-rx" };
+			const char *v = k < 2	     ? vals[i][k]
+					: k == 2     ? (vif->split ? NULL : vals[i][2])
+					: vif->split ? vals[i][k - 1]
+						     : NULL;
+			char name[48];
+
+			snprintf(name, sizeof(name), "%s%s", pre, names[k]);
+			NF_KEY(name, v);
+		}
+	}
+	if (vif->n_queues > 1)
+		for (unsigned int k = 0; k < 5; k++) {
+			static const char *const names[] = { "tx-ring-ref", "rx-ring-ref",
+							     "event-channel", "event-channel-tx",
+							     "event-channel-rx" };
+
+			NF_KEY(names[k], NULL);
+		}
+	snprintf(nq, sizeof(nq), "%u", vif->n_queues);
 	snprintf(ctrl_ref, sizeof(ctrl_ref), "%u", vif->hash ? vif->dp->ctrl_ref : 0);
 	snprintf(ctrl_ev, sizeof(ctrl_ev), "%u", vif->ctrl_port);
+	NF_KEY("multi-queue-num-queues", vif->be_max_queues ? nq : NULL);
+	NF_KEY("request-rx-copy", "1");
+	NF_KEY("feature-rx-notify", "1");
+	NF_KEY("feature-sg", "1");
+	/* Offloads we take on RX: partial checksums and GSO, into the TAP. */
+	NF_KEY("feature-no-csum-offload", vif->offloads ? NULL : "1");
+	NF_KEY("feature-ipv6-csum-offload", vif->offloads ? "1" : NULL);
+	NF_KEY("feature-gso-tcpv4", vif->offloads ? "1" : NULL);
+	NF_KEY("feature-gso-tcpv6", vif->offloads ? "1" : NULL);
+	NF_KEY("request-multicast-control", vif->mcast ? "1" : NULL);
+	NF_KEY("ctrl-ring-ref", vif->hash ? ctrl_ref : NULL);
+	NF_KEY("event-channel-ctrl", vif->hash ? ctrl_ev : NULL);
+#undef NF_KEY
 	for (tries = 0; tries < NF_TX_RETRIES; tries++) {
-		const struct {
-			const char *key;
-			const char *val; /* NULL: remove */
-		} keys[] = {
-			{ "tx-ring-ref", tx_ref },
-			{ "rx-ring-ref", rx_ref },
-			{ "event-channel", vif->split ? NULL : tx_ev },
-			{ "event-channel-tx", vif->split ? tx_ev : NULL },
-			{ "event-channel-rx", vif->split ? rx_ev : NULL },
-			{ "request-rx-copy", "1" },
-			{ "feature-rx-notify", "1" },
-			{ "feature-sg", "1" },
-			/* Offloads we take on RX: partial checksums and GSO, into the TAP. */
-			{ "feature-no-csum-offload", vif->offloads ? NULL : "1" },
-			{ "feature-ipv6-csum-offload", vif->offloads ? "1" : NULL },
-			{ "feature-gso-tcpv4", vif->offloads ? "1" : NULL },
-			{ "feature-gso-tcpv6", vif->offloads ? "1" : NULL },
-			{ "request-multicast-control", vif->mcast ? "1" : NULL },
-			{ "ctrl-ring-ref", vif->hash ? ctrl_ref : NULL },
-			{ "event-channel-ctrl", vif->hash ? ctrl_ev : NULL },
-		};
 		xs_transaction_t t = xs_transaction_start(g->xs);
 		unsigned int i;
 		int err = 0;
 
 		if (t == XBT_NULL)
 			return -errno;
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && !err; i++) {
-			char path[NF_PATH_MAX + 32];
+		for (i = 0; i < n_keys && !err; i++) {
+			char path[NF_PATH_MAX + 64];
 
-			snprintf(path, sizeof(path), "%s/%s", vif->fe_path, keys[i].key);
+			snprintf(path, sizeof(path), "%s/%.47s", vif->fe_path, keys[i].key);
 			if (keys[i].val) {
 				if (!xs_write(g->xs, t, path, keys[i].val,
 					      (unsigned int)strlen(keys[i].val)))
@@ -1709,25 +1774,42 @@ nf_vif_connect(struct nf_vif *vif)
 	else if (err != -ENOENT)
 		nf_log("vif %u: ignoring invalid mtu, using %u", vif->devid, NF_MTU_DEFAULT);
 
-	err = nf_dp_alloc(vif, &vif->dp);
-	if (err) {
-		nf_vif_fatal(vif, err, "allocating rings");
-		return err;
-	}
-	port = nb_sim_evtchn_alloc_unbound(g->evt, vif->be_domid);
-	if (port < 0) {
-		nf_vif_fatal(vif, port, "allocating event channel");
-		return port;
-	}
-	vif->tx_port = vif->rx_port = (uint32_t)port;
-	if (vif->split) {
+	/* Queues: as many as asked for (nb-netfront.queues=N), at most what the backend offers
+	 * in multi-queue-max-queues (1 if it offers nothing), as xennet_create_queues(). */
+	vif->be_max_queues = 0;
+	if (!nf_xs_read_uint(g, vif->be_path, "multi-queue-max-queues", NB_NF_MAX_QUEUES * 1000ul,
+			     &mtu) &&
+	    mtu >= 1)
+		vif->be_max_queues = (unsigned int)mtu;
+	vif->n_queues = g->queues ? g->queues : 1;
+	if (vif->n_queues > (vif->be_max_queues ? vif->be_max_queues : 1))
+		vif->n_queues = vif->be_max_queues ? vif->be_max_queues : 1;
+	if (vif->n_queues > NB_NF_MAX_QUEUES)
+		vif->n_queues = NB_NF_MAX_QUEUES;
+	for (unsigned int i = 0; i < vif->n_queues; i++) {
+		struct nf_q *q = &vif->q[i];
+
+		err = nf_dp_alloc(vif, &q->dp, i == 0 && vif->hash);
+		if (err) {
+			nf_vif_fatal(vif, err, "allocating rings");
+			return err;
+		}
 		port = nb_sim_evtchn_alloc_unbound(g->evt, vif->be_domid);
 		if (port < 0) {
 			nf_vif_fatal(vif, port, "allocating event channel");
 			return port;
 		}
-		vif->rx_port = (uint32_t)port;
+		q->tx_port = q->rx_port = (uint32_t)port;
+		if (vif->split) {
+			port = nb_sim_evtchn_alloc_unbound(g->evt, vif->be_domid);
+			if (port < 0) {
+				nf_vif_fatal(vif, port, "allocating event channel");
+				return port;
+			}
+			q->rx_port = (uint32_t)port;
+		}
 	}
+	vif->dp = vif->q[0].dp;
 	if (vif->hash) {
 		port = nb_sim_evtchn_alloc_unbound(g->evt, vif->be_domid);
 		if (port < 0) {
@@ -1736,18 +1818,20 @@ nf_vif_connect(struct nf_vif *vif)
 		}
 		vif->ctrl_port = (uint32_t)port;
 	}
-	err = nf_tap_open(vif, &vif->tap_fd);
+	err = nf_tap_open(vif);
 	if (err) {
 		nf_vif_fatal(vif, err, "creating TAP device");
 		return err;
 	}
-	ev.data.ptr = &vif->tap_poll;
-	if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, vif->tap_fd, &ev) < 0) {
-		err = -errno;
-		nf_vif_fatal(vif, err, "polling TAP device");
-		return err;
+	for (unsigned int i = 0; i < vif->n_queues; i++) {
+		ev.data.ptr = &vif->q[i].tap_poll;
+		if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, vif->q[i].tap_fd, &ev) < 0) {
+			err = -errno;
+			nf_vif_fatal(vif, err, "polling TAP device");
+			return err;
+		}
+		nb_nf_rx_push(&vif->q[i].dp->rx);
 	}
-	nb_nf_rx_push(&vif->dp->rx);
 	err = nf_write_keys(vif);
 	if (err) {
 		nf_vif_fatal(vif, err, "writing ring references");
@@ -1760,9 +1844,9 @@ nf_vif_connect(struct nf_vif *vif)
 	}
 	if (vif->hash)
 		nf_vif_ctrl_start(vif);
-	nf_log("vif %u: %s connected to %s (domain %u), %s event channel%s %u/%u, mtu %u",
-	       vif->devid, vif->ifname, vif->be_path, vif->be_domid, vif->split ? "split" : "one",
-	       vif->split ? "s" : "", vif->tx_port, vif->rx_port, vif->mtu);
+	nf_log("vif %u: %s connected to %s (domain %u), %u queue%s, %s event channels, mtu %u",
+	       vif->devid, vif->ifname, vif->be_path, vif->be_domid, vif->n_queues,
+	       vif->n_queues == 1 ? "" : "s", vif->split ? "split" : "shared", vif->mtu);
 	nf_apply_ip(vif);
 	return 0;
 }
@@ -1811,9 +1895,11 @@ nf_vif_step(struct nf_vif *vif)
 		/* Kicks sent before the backend bound its ports were lost; repeat them once. */
 		if (vif->state == XenbusStateConnected && vif->dp && !vif->kicked) {
 			vif->kicked = true;
-			nf_notify(vif, vif->tx_port);
-			if (vif->rx_port != vif->tx_port)
-				nf_notify(vif, vif->rx_port);
+			for (unsigned int i = 0; i < vif->n_queues; i++) {
+				nf_notify(vif, vif->q[i].tx_port);
+				if (vif->q[i].rx_port != vif->q[i].tx_port)
+					nf_notify(vif, vif->q[i].rx_port);
+			}
 		} else if (vif->state == XenbusStateClosed) {
 			/* Left over from a previous run of this guest: walk it down
 			 * (xenbus_reset_frontend()). */
@@ -1941,8 +2027,12 @@ nf_vif_new(struct nb_nf_guest *g, unsigned int devid)
 		return NULL;
 	vif->g = g;
 	vif->devid = devid;
-	vif->tap_fd = -1;
-	vif->tap_poll.fn = nf_on_tap;
+	for (unsigned int i = 0; i < NB_NF_MAX_QUEUES; i++) {
+		vif->q[i].vif = vif;
+		vif->q[i].id = i;
+		vif->q[i].tap_fd = -1;
+		vif->q[i].tap_poll.fn = nf_on_tap;
+	}
 	vif->state = XenbusStateInitialising;
 	vif->be_state = -1;
 	snprintf(vif->fe_path, sizeof(vif->fe_path), "%s/%u", g->vif_dir, devid);
@@ -2074,16 +2164,20 @@ nf_on_xs(struct nb_nf_poll *p, uint32_t events)
 }
 
 static struct nf_vif *
-nf_vif_by_port(struct nb_nf_guest *g, uint32_t port)
+nf_vif_by_port(struct nb_nf_guest *g, uint32_t port, struct nf_q **qp)
 {
-	unsigned int i;
+	unsigned int i, k;
 
 	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
 		struct nf_vif *vif = g->vifs[i];
 
-		if (vif && vif->dp &&
-		    (vif->tx_port == port || vif->rx_port == port ||
-		     (vif->hash && vif->ctrl_port == port)))
+		if (!vif || !vif->dp)
+			continue;
+		*qp = NULL;
+		for (k = 0; k < vif->n_queues; k++)
+			if (vif->q[k].tx_port == port || vif->q[k].rx_port == port)
+				*qp = &vif->q[k];
+		if (*qp || (vif->hash && vif->ctrl_port == port))
 			return vif;
 	}
 	return NULL;
@@ -2099,16 +2193,17 @@ nf_on_evtchn(struct nb_nf_poll *p, uint32_t events)
 	for (n = 0; n < NF_EVENTS_PER_WAKEUP; n++) {
 		int port = nb_sim_evtchn_pending(g->evt);
 		struct nf_vif *vif;
+		struct nf_q *q = NULL;
 
 		if (port < 0)
 			break;
-		vif = nf_vif_by_port(g, (uint32_t)port);
+		vif = nf_vif_by_port(g, (uint32_t)port, &q);
 		if (!vif)
 			continue;
-		if ((uint32_t)port == vif->tx_port)
-			nf_vif_tx_gc(vif);
-		if (vif->dp && (uint32_t)port == vif->rx_port)
-			nf_vif_rx(vif);
+		if (q && (uint32_t)port == q->tx_port)
+			nf_q_tx_gc(q);
+		if (q && q->dp && (uint32_t)port == q->rx_port)
+			nf_q_rx(q);
 		if (vif->dp && vif->hash && (uint32_t)port == vif->ctrl_port)
 			nf_vif_ctrl_rsp(vif);
 		/* A port closed by a teardown above is no longer ours to unmask. */
@@ -2168,6 +2263,7 @@ nb_nf_guest_open(struct nb_nf_guest **gp, const struct nb_nf_guest_cfg *cfg)
 	g->no_offloads = cfg->no_offloads;
 	g->hash = cfg->hash;
 	g->mcast = cfg->mcast;
+	g->queues = cfg->queues;
 	g->xs_poll.fn = nf_on_xs;
 	g->evt_poll.fn = nf_on_evtchn;
 	snprintf(g->home, sizeof(g->home), "/local/domain/%u", cfg->domid);
@@ -2253,8 +2349,9 @@ nb_nf_guest_busy(const struct nb_nf_guest *g)
 	unsigned int i;
 
 	for (i = 0; i < NB_NF_MAX_VIFS; i++)
-		if (g->vifs[i] && g->vifs[i]->rx_more)
-			return true;
+		for (unsigned int k = 0; g->vifs[i] && k < g->vifs[i]->n_queues; k++)
+			if (g->vifs[i]->q[k].rx_more)
+				return true;
 	return false;
 }
 
@@ -2268,8 +2365,9 @@ nb_nf_guest_run(struct nb_nf_guest *g)
 	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
 		struct nf_vif *vif = g->vifs[i];
 
-		if (vif && vif->rx_more)
-			nf_vif_rx(vif);
+		for (unsigned int k = 0; vif && k < vif->n_queues; k++)
+			if (vif->q[k].rx_more)
+				nf_q_rx(&vif->q[k]);
 	}
 }
 

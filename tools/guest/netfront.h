@@ -246,7 +246,8 @@ struct nb_nf_guest_cfg {
 	const struct nb_ipcfg *ipcfg; /* from the kernel command line; NULL or mode NONE */
 	bool no_offloads;	      /* ask for complete checksums and no GSO either way */
 	bool hash;		      /* set up the control ring and ask for Toeplitz HASH extras */
-	bool mcast; /* ask for multicast control and keep the backend's filter in step */
+	bool mcast;	     /* ask for multicast control and keep the backend's filter in step */
+	unsigned int queues; /* queues per vif wanted (0 or 1: one), up to the backend's max */
 };
 
 /*
