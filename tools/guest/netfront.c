@@ -1642,7 +1642,7 @@ nf_write_keys(struct nf_vif *vif)
 	struct {
 		char key[48];
 		const char *val; /* NULL: remove */
-	} keys[64];
+	} keys[64] = { { { 0 }, NULL } };
 	char vals[NB_NF_MAX_QUEUES][4][16], nq[16], ctrl_ref[16], ctrl_ev[16];
 	unsigned int n_keys = 0;
 	int tries;
