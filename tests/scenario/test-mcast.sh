@@ -60,7 +60,9 @@ sleep 2.5 # guest 1 syncs its filter once a second
 d1=$(vstat "vif$D1.0" rx_drop_mcast)
 send 5
 check "joined: guest 1 receives the group" wait_for 5 sh -c "[ \$(grep -c 239.1.1.1 $CAP/g1) -ge 5 ]"
-check_eq "joined: nothing more dropped" "$d1" "$(vstat "vif$D1.0" rx_drop_mcast)"
+# Other multicast (IPv6 MLD/ND from the other ports) may still be filtered meanwhile; the 5 to
+# the joined group must not be among the drops.
+check "joined: the group's frames were not dropped" test $(($(vstat "vif$D1.0" rx_drop_mcast) - d1)) -lt 5
 
 in_guest "$G1" ip maddr del "$GROUP_MAC" dev eth0
 sleep 2.5

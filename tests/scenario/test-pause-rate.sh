@@ -76,6 +76,25 @@ check_eq "nbctl list shows guest 2 running" running "$(nbctl list --json | pytho
 import json, sys
 print([d['state'] for d in json.load(sys.stdin) if d['name'] == '$G2'][0])")"
 
+# iperf3 across a pause: TCP to guest 2 stops while it is paused (past the stall timeout) and
+# resumes after unpause; iperf3 finishes with data in its last seconds.
+in_guest "$G2" iperf3 -s -1 -D -p 5307
+sleep 0.5
+in_guest "$G1" timeout 40 iperf3 -c 10.92.0.12 -p 5307 -t 12 -J >"$LOGS/across.json" 2>&1 &
+IPERF=$!
+track_pid "$IPERF"
+sleep 3
+nbctl pause "$G2"
+sleep 3
+nbctl unpause "$G2"
+check "iperf3 across a 3 s pause of its receiver finishes" wait "$IPERF"
+last=$(python3 -c "
+import json, sys
+iv = [i['sum']['bits_per_second'] / 1e6 for i in json.load(open(sys.argv[1]))['intervals']]
+print(int(min(iv[-3:])), int(min(iv[4:6])))" "$LOGS/across.json")
+echo "# iperf3 across the pause: last 3 s >= ${last% *} Mbit/s, during the pause ${last#* } Mbit/s"
+check "traffic resumed after unpause" test "${last% *}" -gt 0
+
 # ---- rate= -----------------------------------------------------------------------------------
 RATE=/local/domain/0/backend/vif/$D3/0/rate
 # 125000 bytes per 100 ms: 10 Mbit/s.
