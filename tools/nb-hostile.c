@@ -51,6 +51,8 @@
 #define REF_RXBUF   128
 #define N_RXBUF	    64
 #define REF_REVOKED (REF_DATA + N_DATA - 1) /* granted, then access ended */
+#define GFN_CTRL    3			    /* control ring (ctrl-bad-mapping only) */
+#define REF_CTRL    11
 
 static volatile sig_atomic_t stop;
 
@@ -81,6 +83,8 @@ struct hst {
 	unsigned int seed;
 	bool echo_seen;
 	uint16_t echo_id, echo_seq;
+	struct xen_netif_ctrl_front_ring ctrl;
+	int ctrl_port;
 };
 
 static char *
@@ -413,6 +417,17 @@ att_prod_overflow(struct hst *h)
 }
 
 static void
+att_rx_prod_overflow(struct hst *h)
+{
+	/* The same on the RX ring: more buffers posted than a ring holds; the backend sees it
+	 * when it next has a frame for us (the peer's ARP reply). */
+	uint8_t f[64];
+
+	NB_WRITE_ONCE(h->rxs->req_prod, h->rx.rsp_cons + 1000u);
+	send_one(h, f, build_arp(h, f));
+}
+
+static void
 att_ring_garbage(struct hst *h)
 {
 	/* 32 request slots of random bytes under a plausible producer. */
@@ -593,6 +608,58 @@ att_mcast_flood(struct hst *h)
 	push(h);
 }
 
+static void
+att_ctrl_bad_mapping(struct hst *h)
+{
+	/* XSA-270: SET_HASH_MAPPING with a length and offset that overflow, then one past the
+	 * table, then queue numbers beyond the queues. A backend with the control ring must
+	 * answer INVALID_PARAMETER to each and stay up. */
+	static const uint32_t bad[][3] = {
+		{ XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM, 1 /* TOEPLITZ */, 0 },
+		{ XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING_SIZE, 128, 0 },
+		{ XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, 0xffffffffu, 0xfffffff0u },
+		{ XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, 64, 100 },
+		{ XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, 2048, 0 },
+		{ XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, 16, 0 },
+	};
+	char *feat = xs_get(h->xs, h->be, "feature-ctrl-ring");
+	unsigned int n_rsp = 0, invalid = 0, success = 0;
+	uint64_t end;
+
+	memset(data_page(h, 1), 0xff, 4096); /* every entry names queue 0xffffffff */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct xen_netif_ctrl_request *r =
+			RING_GET_REQUEST(&h->ctrl, h->ctrl.req_prod_pvt++);
+
+		r->id = (uint16_t)i;
+		r->type = (uint16_t)bad[i][0];
+		r->data[0] = bad[i][0] == XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING ? REF_DATA + 1
+									       : bad[i][1];
+		r->data[1] = bad[i][0] == XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING ? bad[i][1] : 0;
+		r->data[2] = bad[i][2];
+	}
+	xen_wmb();
+	NB_WRITE_ONCE(h->ctrl.sring->req_prod, h->ctrl.req_prod_pvt);
+	nb_sim_evtchn_notify(h->ev, (uint32_t)h->ctrl_port);
+	end = now_ms() + 1500;
+	while (now_ms() < end && h->ctrl.rsp_cons != h->ctrl.req_prod_pvt) {
+		RING_IDX prod = NB_READ_ONCE(h->ctrl.sring->rsp_prod);
+
+		xen_rmb();
+		for (; h->ctrl.rsp_cons != prod; h->ctrl.rsp_cons++) {
+			uint32_t st = RING_GET_RESPONSE(&h->ctrl, h->ctrl.rsp_cons)->status;
+
+			n_rsp++;
+			invalid += st == XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER;
+			success += st == XEN_NETIF_CTRL_STATUS_SUCCESS;
+		}
+		usleep(5000);
+	}
+	printf("ctrl feature-ctrl-ring=%s responses=%u invalid=%u success=%u\n",
+	       feat ? feat : "absent", n_rsp, invalid, success);
+	free(feat);
+}
+
 struct writer {
 	struct hst *h;
 	_Atomic bool stop;
@@ -673,6 +740,8 @@ att_event_storm(struct hst *h)
 static const struct attack attacks[] = {
 	{ "ring-garbage", "random bytes in 32 request slots (§4.4 ring)", att_ring_garbage, false },
 	{ "prod-overflow", "req_prod more than a ring ahead (XSA-39)", att_prod_overflow, false },
+	{ "rx-prod-overflow", "RX req_prod more than a ring ahead (XSA-39)", att_rx_prod_overflow,
+	  false },
 	{ "page-cross", "offset+size beyond the page", att_page_cross, false },
 	{ "slots-19", "a 19-slot chain (more than 18: error response)", att_slots_19, false },
 	{ "slots-20", "a 20-slot chain (malicious: fatal)", att_slots_20, false },
@@ -688,6 +757,8 @@ static const struct attack attacks[] = {
 	{ "gso-type", "GSO extra of unknown type", att_gso_type, false },
 	{ "grant-revoked", "a data slot whose grant was ended", att_grant_revoked, false },
 	{ "mcast-flood", "100 multicast-filter additions", att_mcast_flood, false },
+	{ "ctrl-bad-mapping", "control ring: SET_HASH_MAPPING out of range (XSA-270)",
+	  att_ctrl_bad_mapping, false },
 	{ "concurrent-writer", "request slots rewritten while consumed (XSA-155)",
 	  att_concurrent_writer, false },
 	{ "event-storm", "event-channel notifications flat out (XSA-332)", att_event_storm, false },
@@ -730,6 +801,18 @@ write_keys(struct hst *h, const struct attack *a)
 	write_key(h, "feature-rx-notify", "1");
 	snprintf(kv, sizeof(kv), "%d", h->port);
 	write_key(h, "event-channel", kv);
+	if (a->fn == att_ctrl_bad_mapping) {
+		struct xen_netif_ctrl_sring *cs = nb_sim_guest_page(h->g, GFN_CTRL);
+
+		memset(cs, 0, 4096);
+		SHARED_RING_INIT(cs);
+		FRONT_RING_INIT(&h->ctrl, cs, 4096);
+		nb_sim_guest_grant_access(h->g, REF_CTRL, 0, GFN_CTRL, false);
+		h->ctrl_port = nb_sim_evtchn_alloc_unbound(h->ev, 0);
+		write_key(h, "ctrl-ring-ref", "11");
+		snprintf(kv, sizeof(kv), "%d", h->ctrl_port);
+		write_key(h, "event-channel-ctrl", kv);
+	}
 	if (!strcmp(a->name, "xs-num-queues-0"))
 		write_key(h, "multi-queue-num-queues", "0");
 	else if (!strcmp(a->name, "xs-tx-ring-ref-nan"))
