@@ -428,6 +428,38 @@ att_rx_prod_overflow(struct hst *h)
 }
 
 static void
+att_prod_backwards(struct hst *h)
+{
+	/* One good frame answered, then the producer steps back behind the consumer. */
+	uint8_t f[64];
+
+	send_one(h, f, build_arp(h, f));
+	wait_tx(h, 1000);
+	h->okay = h->error = h->null = 0;
+	NB_WRITE_ONCE(h->txs->req_prod, h->tx.req_prod_pvt - 1);
+	nb_sim_evtchn_notify(h->ev, (uint32_t)h->port);
+}
+
+static void
+att_rx_bad_grant(struct hst *h)
+{
+	/* Every posted RX buffer names a grant that was never given: the backend's copies into
+	 * them fail, each gets an error response, and the vif stays up. */
+	uint8_t f[64];
+
+	for (RING_IDX i = h->rx.rsp_cons; i != h->rx.req_prod_pvt; i++)
+		NB_WRITE_ONCE(RING_GET_REQUEST(&h->rx, i)->gref, 30000u + (i % N_RXBUF));
+	xen_wmb();
+	send_one(h, f, build_arp(h, f)); /* the peer's reply needs an RX buffer */
+	usleep(500000);
+	/* The guest notices and posts good buffers again (the probe needs them). */
+	collect_rx(h);
+	for (RING_IDX i = h->rx.rsp_cons; i != h->rx.req_prod_pvt; i++)
+		NB_WRITE_ONCE(RING_GET_REQUEST(&h->rx, i)->gref, REF_RXBUF + (i % N_RXBUF));
+	xen_wmb();
+}
+
+static void
 att_ring_garbage(struct hst *h)
 {
 	/* 32 request slots of random bytes under a plausible producer. */
@@ -742,6 +774,8 @@ static const struct attack attacks[] = {
 	{ "prod-overflow", "req_prod more than a ring ahead (XSA-39)", att_prod_overflow, false },
 	{ "rx-prod-overflow", "RX req_prod more than a ring ahead (XSA-39)", att_rx_prod_overflow,
 	  false },
+	{ "prod-backwards", "req_prod moved back behind the consumer", att_prod_backwards, false },
+	{ "rx-bad-grant", "RX buffers with grants never given", att_rx_bad_grant, false },
 	{ "page-cross", "offset+size beyond the page", att_page_cross, false },
 	{ "slots-19", "a 19-slot chain (more than 18: error response)", att_slots_19, false },
 	{ "slots-20", "a 20-slot chain (malicious: fatal)", att_slots_20, false },
@@ -766,6 +800,8 @@ static const struct attack attacks[] = {
 	{ "xs-tx-ring-ref-nan", "tx-ring-ref not a number", NULL, true },
 	{ "xs-no-event-channel", "no event-channel key", NULL, true },
 	{ "xs-rx-copy-0", "request-rx-copy = 0", NULL, true },
+	{ "xs-ring-ref-ungranted", "tx-ring-ref names a grant never given", NULL, true },
+	{ "xs-evtchn-unbound", "event-channel names a port never allocated", NULL, true },
 };
 
 static const struct attack *
@@ -821,6 +857,10 @@ write_keys(struct hst *h, const struct attack *a)
 		write_key(h, "event-channel", NULL);
 	else if (!strcmp(a->name, "xs-rx-copy-0"))
 		write_key(h, "request-rx-copy", "0");
+	else if (!strcmp(a->name, "xs-ring-ref-ungranted"))
+		write_key(h, "tx-ring-ref", "30000");
+	else if (!strcmp(a->name, "xs-evtchn-unbound"))
+		write_key(h, "event-channel", "999");
 	write_key(h, "state", "4");
 }
 

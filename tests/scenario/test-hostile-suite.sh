@@ -6,6 +6,8 @@
 # chose:
 #   error   - error responses to the guest, the vif stays Connected and still forwards (probe)
 #   grant   - the same, and the vif's tx_grant_errors counter moved
+#   rxgrant - copies into the guest's RX buffers fail: rx_grant_errors counted, the vif stays
+#             Connected and forwards once the guest posts good buffers
 #   accept  - every slot answered OKAY, and the frame's echo reply came back (delivered intact)
 #   fatal   - the vif is disabled: backend Closing, error node naming the reason
 #   xs      - the handshake is refused: backend Closing, error node naming the key
@@ -36,6 +38,7 @@ CASES="
 ring-garbage       any     -
 prod-overflow      fatal   producer index more than a ring ahead
 rx-prod-overflow   fatal   RX ring protocol violation
+prod-backwards     fatal   producer index more than a ring ahead
 slots-19           error   19
 slots-20           fatal   20 or more slots
 frame-64k          error   18
@@ -50,6 +53,7 @@ missing-extra      fatal   extra-info slot past the producer
 gso-size0          fatal   GSO extra with size 0
 gso-type           fatal   GSO extra of unknown type
 grant-revoked      grant   2
+rx-bad-grant       rxgrant -
 concurrent-writer  any     -
 event-storm        live    -
 mcast-flood        notyet  -
@@ -58,6 +62,8 @@ xs-num-queues-0    xs      multi-queue-num-queues
 xs-tx-ring-ref-nan xs      tx-ring-ref
 xs-no-event-channel xs     event-channel
 xs-rx-copy-0       xs      request-rx-copy
+xs-ring-ref-ungranted xs   mapping rings
+xs-evtchn-unbound  xs      binding channels
 "
 
 require "dom0 starts" start_dom0 "$P"
@@ -119,6 +125,13 @@ while read -r attack tier text; do
 			g=$(vif_stat "$domid" tx_grant_errors)
 			check "$attack: grant error counted ($g)" [ "${g:-0}" -ge 1 ]
 		fi
+		;;
+	rxgrant)
+		g=$(vif_stat "$domid" rx_grant_errors)
+		check "$attack: RX grant errors counted (${g:-none})" [ "${g:-0}" -ge 1 ]
+		check_eq "$attack: vif still Connected" 4 "$(be_state "$domid" 0)"
+		check "$attack: the vif still forwards (probe)" grep -q '^probe ok' "$out"
+		check_eq "$attack: no XenStore error" "" "$(err_node "$domid")"
 		;;
 	accept)
 		check_eq "$attack: every slot answered OKAY" "$text" "$(field "$out" okay)"
