@@ -99,7 +99,7 @@ while read -r attack tier text; do
 	out=$(make_tmpdir)/hostile && : >"$out"
 	probe=--probe
 	case $tier in fatal | xs | notyet) probe= ;; esac
-	timeout 60 "$BIN/nb-hostile" --rundir "$RUNDIR" --domid "$domid" --attack "$attack" \
+	timeout -k 5 60 "$BIN/nb-hostile" --rundir "$RUNDIR" --domid "$domid" --attack "$attack" \
 		--ip $NET.$((100 + n)) --peer $PEER $probe --seconds 4 --seed $n >"$out" 2>&1 &
 	hpid=$!
 	track_pid $hpid
