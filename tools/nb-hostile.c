@@ -599,6 +599,15 @@ att_missing_extra(struct hst *h)
 }
 
 static void
+att_missing_slot(struct hst *h)
+{
+	/* A chain whose last pushed request still says more_data. */
+	put_req(h, REF_DATA, 0, NETTXF_more_data, 200);
+	put_req(h, REF_DATA + 1, 0, NETTXF_more_data, 100);
+	push(h);
+}
+
+static void
 att_gso_size0(struct hst *h)
 {
 	put_req(h, REF_DATA, 0, NETTXF_extra_info | NETTXF_csum_blank, 1000);
@@ -787,6 +796,7 @@ static const struct attack attacks[] = {
 	{ "split-headers", "headers split across slots (XSA-423)", att_split_headers, false },
 	{ "bad-extra", "extra-info of type XEN_NETIF_EXTRA_TYPE_MAX", att_bad_extra, false },
 	{ "missing-extra", "extra-info flag, producer ends before it", att_missing_extra, false },
+	{ "missing-slot", "more_data set on the last request pushed", att_missing_slot, false },
 	{ "gso-size0", "GSO extra with size 0", att_gso_size0, false },
 	{ "gso-type", "GSO extra of unknown type", att_gso_type, false },
 	{ "grant-revoked", "a data slot whose grant was ended", att_grant_revoked, false },

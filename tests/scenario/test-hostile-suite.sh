@@ -34,6 +34,8 @@ gping() { in_guest "$GOOD" ping -q -W 2 "$@" $PEER >/dev/null; }
 
 # attack        tier    expected (fatal: reason; xs: key in the error node; error, grant:
 #                       ERROR responses; accept: OKAY responses, i.e. the frame's slots)
+# Slot counts are total slots (first request included), as netback/nb-private.h counts them;
+# Linux counts the fragments after the first (drop at 19+ fragments, fatal at 21+).
 CASES="
 ring-garbage       any     -
 prod-overflow      fatal   producer index more than a ring ahead
@@ -50,6 +52,7 @@ split-headers      accept  5
 runt               error   2
 bad-extra          fatal   extra-info of invalid type
 missing-extra      fatal   extra-info slot past the producer
+missing-slot       fatal   packet continues past the producer
 gso-size0          fatal   GSO extra with size 0
 gso-type           fatal   GSO extra of unknown type
 grant-revoked      grant   2
