@@ -127,6 +127,18 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+static void
+write_key(struct hst *h, const char *key, const char *val)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", h->fe, key);
+	if (val)
+		xs_write(h->xs, XBT_NULL, path, val, (unsigned int)strlen(val));
+	else
+		xs_rm(h->xs, XBT_NULL, path);
+}
+
 /* ---- ring helpers ------------------------------------------------------------------------ */
 
 static void
@@ -701,6 +713,61 @@ att_ctrl_bad_mapping(struct hst *h)
 	free(feat);
 }
 
+/* The frontend closes and connects again with fresh rings and a new event channel, as
+ * netfront does after the backend gave up on it. */
+static int
+reconnect(struct hst *h)
+{
+	char kv[32];
+
+	write_key(h, "state", "5");
+	if (wait_state(h, XenbusStateClosing, 5))
+		return -1;
+	write_key(h, "state", "6");
+	if (wait_state(h, XenbusStateClosed, 5))
+		return -1;
+	memset(h->txs, 0, 4096);
+	memset(h->rxs, 0, 4096);
+	SHARED_RING_INIT(h->txs);
+	SHARED_RING_INIT(h->rxs);
+	FRONT_RING_INIT(&h->tx, h->txs, 4096);
+	FRONT_RING_INIT(&h->rx, h->rxs, 4096);
+	h->port = nb_sim_evtchn_alloc_unbound(h->ev, 0);
+	if (h->port < 0)
+		return -1;
+	write_key(h, "state", "1");
+	if (wait_state(h, XenbusStateInitWait, 5))
+		return -1;
+	snprintf(kv, sizeof(kv), "%d", h->port);
+	write_key(h, "event-channel", kv);
+	write_key(h, "state", "4");
+	if (wait_state(h, XenbusStateConnected, 10))
+		return -1;
+	if (h->ip)
+		post_rx(h);
+	return 0;
+}
+
+static void
+att_fatal_reconnect(struct hst *h)
+{
+	/* XSA-374: disabling a vif must be a state its frontend can leave by reconnecting,
+	 * and the teardown must leave nothing behind; five rounds of a fatal chain. */
+	unsigned int rounds = 0;
+
+	for (int i = 0; i < 5; i++) {
+		for (unsigned int k = 0; k < 20; k++)
+			put_req(h, REF_DATA + k, 0, k + 1 < 20 ? NETTXF_more_data : 0,
+				k == 0 ? 2000 + 60 * 19 : 60);
+		push(h);
+		if (wait_state(h, XenbusStateClosing, 5) || reconnect(h))
+			break;
+		rounds++;
+	}
+	h->okay = h->error = h->null = 0;
+	printf("reconnects %u\n", rounds);
+}
+
 struct writer {
 	struct hst *h;
 	_Atomic bool stop;
@@ -803,6 +870,8 @@ static const struct attack attacks[] = {
 	{ "mcast-flood", "100 multicast-filter additions", att_mcast_flood, false },
 	{ "ctrl-bad-mapping", "control ring: SET_HASH_MAPPING out of range (XSA-270)",
 	  att_ctrl_bad_mapping, false },
+	{ "fatal-reconnect", "five rounds of: fatal chain, frontend reconnects (XSA-374)",
+	  att_fatal_reconnect, false },
 	{ "concurrent-writer", "request slots rewritten while consumed (XSA-155)",
 	  att_concurrent_writer, false },
 	{ "event-storm", "event-channel notifications flat out (XSA-332)", att_event_storm, false },
@@ -821,18 +890,6 @@ find_attack(const char *name)
 		if (!strcmp(attacks[i].name, name))
 			return &attacks[i];
 	return NULL;
-}
-
-static void
-write_key(struct hst *h, const char *key, const char *val)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", h->fe, key);
-	if (val)
-		xs_write(h->xs, XBT_NULL, path, val, (unsigned int)strlen(val));
-	else
-		xs_rm(h->xs, XBT_NULL, path);
 }
 
 /* The frontend's half of the handshake, with the key 'a' breaks (if it is a XenStore one). */

@@ -11,6 +11,8 @@
 #   accept  - every slot answered OKAY, and the frame's echo reply came back (delivered intact)
 #   fatal   - the vif is disabled: backend Closing, error node naming the reason
 #   xs      - the handshake is refused: backend Closing, error node naming the key
+#   reconnect - five times disabled (20 slots) and reconnected with fresh rings: Connected at
+#             the end, the error node cleared, and the vif forwards
 #   any     - unpredictable input: either still Connected and forwarding, or disabled with a
 #             reason; never a crash
 #   live    - not a violation (event storm): stays Connected, forwards, and the good guest's
@@ -57,6 +59,7 @@ gso-size0          fatal   GSO extra with size 0
 gso-type           fatal   GSO extra of unknown type
 grant-revoked      grant   2
 rx-bad-grant       rxgrant -
+fatal-reconnect    reconnect -
 concurrent-writer  any     -
 event-storm        live    -
 mcast-flood        notyet  -
@@ -128,6 +131,12 @@ while read -r attack tier text; do
 			g=$(vif_stat "$domid" tx_grant_errors)
 			check "$attack: grant error counted ($g)" [ "${g:-0}" -ge 1 ]
 		fi
+		;;
+	reconnect)
+		check "$attack: five rounds of disable and reconnect" grep -q '^reconnects 5' "$out"
+		check_eq "$attack: vif Connected again" 4 "$(be_state "$domid" 0)"
+		check_eq "$attack: the error node was cleared" "" "$(err_node "$domid")"
+		check "$attack: the vif forwards again (probe)" grep -q '^probe ok' "$out"
 		;;
 	rxgrant)
 		g=$(vif_stat "$domid" rx_grant_errors)
