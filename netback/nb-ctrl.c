@@ -125,8 +125,8 @@ nb_ctrl_handle(struct nb_hash_cfg *cfg, unsigned int n_queues,
 		uint8_t key[NB_HASH_KEY_MAX] = { 0 };
 		uint32_t len = req->data[1];
 
-		if (len > NB_HASH_KEY_MAX)
-			status = XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW;
+		if (len > NB_HASH_KEY_MAX) /* INVALID, not BUFFER_OVERFLOW: as Linux answers */
+			status = XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER;
 		else if (len && copy(arg, req->data[0], key, len))
 			status = XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER;
 		else
@@ -149,11 +149,8 @@ nb_ctrl_handle(struct nb_hash_cfg *cfg, unsigned int n_queues,
 		uint32_t table[NB_HASH_MAPPING_MAX];
 		uint64_t len = req->data[1], off = req->data[2];
 
-		if (len > NB_XEN_PAGE_SIZE / sizeof(uint32_t) || len > NB_HASH_MAPPING_MAX) {
-			status = XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW;
-			break;
-		}
-		if (off + len > cfg->mapping_size) {
+		/* Every bad length or offset is INVALID_PARAMETER, as Linux answers. */
+		if (len > NB_XEN_PAGE_SIZE / sizeof(uint32_t) || off + len > cfg->mapping_size) {
 			status = XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER;
 			break;
 		}

@@ -503,8 +503,12 @@ nb_vif_connect(struct nb_vif *vif)
 
 	err = nb_vif_map_queues(vif, (unsigned int)nq, keys);
 	if (err) {
-		nb_vif_report(vif, err, "mapping the rings of %lu queue%s / binding their channels",
-			      nq, nq == 1 ? "" : "s");
+		nb_vif_report(
+			vif, err,
+			"mapping rings / binding channels of %lu queue%s (queue 0: rings tx %u "
+			"rx %u, channels %u/%u)",
+			nq, nq == 1 ? "" : "s", keys[0].tx_ref, keys[0].rx_ref, keys[0].tx_evtchn,
+			keys[0].rx_evtchn);
 		return err;
 	}
 	/* The control ring is optional; half of it is a frontend error. */

@@ -17,11 +17,12 @@
 #             reason; never a crash
 #   live    - not a violation (event storm): stays Connected, forwards, and the good guest's
 #             ping during the storm succeeds
-#   notyet  - the feature under attack is not offered yet (feature-multicast-control,
-#             feature-ctrl-ring): run for liveness only, reported as not testable, never
-#             counted as a pass of a tier. Once offered: mcast-flood wants the first 64
-#             additions OKAY and the rest ERROR; ctrl-bad-mapping wants INVALID_PARAMETER for
-#             each bad SET_HASH_MAPPING and the vif up.
+#   mcast   - multicast-filter additions: the first 64 OKAY, the rest ERROR (Linux's bound),
+#             refusals counted, the vif stays Connected
+#   ctrl    - control-ring requests with bad mappings (XSA-270): INVALID_PARAMETER for each,
+#             the vif stays Connected, no XenStore error
+#   notyet  - a feature under attack that is not offered: run for liveness only, reported as
+#             not testable, never counted as a pass (no case uses it now)
 # After every case a well-behaved guest on the same network still pings dom0 and netbackd still
 # runs; at the end netbackd's VmRSS has grown by less than 32 MiB.
 . "$(dirname "$0")/lib.sh"
@@ -62,8 +63,8 @@ rx-bad-grant       rxgrant -
 fatal-reconnect    reconnect -
 concurrent-writer  any     -
 event-storm        live    -
-mcast-flood        notyet  -
-ctrl-bad-mapping   notyet  -
+mcast-flood        mcast   64 36
+ctrl-bad-mapping   ctrl    responses=6 invalid=4 success=2
 xs-num-queues-0    xs      multi-queue-num-queues
 xs-tx-ring-ref-nan xs      tx-ring-ref
 xs-no-event-channel xs     event-channel
@@ -185,6 +186,19 @@ while read -r attack tier text; do
 		check "$attack: the vif still forwards (probe)" grep -q '^probe ok' "$out"
 		ev=$(vif_stat "$domid" events)
 		echo "# $attack: $(grep '^notifies=' "$out"), backend saw events=$ev"
+		;;
+	mcast)
+		check_eq "$attack: the first 64 additions OKAY, the rest ERROR" "$text" \
+			"$(field "$out" okay) $(field "$out" error)"
+		check_eq "$attack: vif still Connected" 4 "$(be_state "$domid" 0)"
+		r=$(vif_stat "$domid" tx_mcast_refused)
+		check_eq "$attack: refusals counted" 36 "${r:-0}"
+		;;
+	ctrl)
+		check "$attack: each bad mapping answered INVALID_PARAMETER ($text)" \
+			grep -q "^ctrl feature-ctrl-ring=1 $text" "$out"
+		check_eq "$attack: vif still Connected" 4 "$(be_state "$domid" 0)"
+		check_eq "$attack: no XenStore error" "" "$(err_node "$domid")"
 		;;
 	notyet)
 		N_NOTYET=$((N_NOTYET + 1))

@@ -138,7 +138,7 @@ every_request_gets_its_status(void **state)
 	/* Key: at most 40 bytes, the rest zeroed, a failed copy changes nothing. */
 	memcpy(page, RSS_KEY, 40);
 	r = req(&cfg, 4, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY, 77, 41, 0);
-	assert_int_equal(r.status, XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW);
+	assert_int_equal(r.status, XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER);
 	r = req(&cfg, 4, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY, 77, 40, 0);
 	assert_int_equal(r.status, XEN_NETIF_CTRL_STATUS_SUCCESS);
 	assert_memory_equal(cfg.key, RSS_KEY, 40);
@@ -181,7 +181,7 @@ mapping_updates_are_validated_before_they_are_committed(void **state)
 	n_copies = 0;
 	/* Longer than a page of entries, past the table, 32-bit wrap of off + len. */
 	r = req(&cfg, 4, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, 77, 1025, 0);
-	assert_int_equal(r.status, XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW);
+	assert_int_equal(r.status, XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER);
 	r = req(&cfg, 4, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, 77, 65, 64);
 	assert_int_equal(r.status, XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER);
 	r = req(&cfg, 4, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, 77, 2, 0xffffffffu);
