@@ -236,16 +236,21 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 	       uint64_t now_ns)
 {
 	struct vsw_bridge *br = state;
-	unsigned int i;
+	const struct bridge_guard *guard = br->guards[in->index];
+	struct vsw_mac_req reqs[PKT_BATCH_MAX];
+	struct pkt *pkts[PKT_BATCH_MAX];
+	struct port *out = NULL;
+	unsigned int i, n = 0, last_idx = VSW_MAC_PORT_NONE;
 
 	br->now_ns = now_ns;
+	/* The checks of each frame, then one learn + lookup pass over the burst (the table
+	 * keeps the per-frame order), then the forwarding, in frame order. */
 	for (i = 0; i < batch->count; i++) {
 		struct pkt *p = batch->pkts[i];
 		const uint8_t *d = pkt_data(p);
 		const struct ether_addr *dst = (const struct ether_addr *)d;
 		const struct ether_addr *src = (const struct ether_addr *)(d + 6);
-		uint16_t vlan, out_idx;
-		struct port *out;
+		struct vsw_mac_req *r;
 
 		if (p->len < PORT_ETH_HLEN) {
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_RX_RUNT);
@@ -256,19 +261,31 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_RX_BAD_SRC_MAC);
 			continue;
 		}
-		if (br->guards[in->index] &&
-		    !bridge_src_allowed(br->guards[in->index], d, p->len)) {
+		if (guard && !bridge_src_allowed(guard, d, p->len)) {
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_L3_SPOOFED);
 			continue;
 		}
-		vlan = bridge_vlan(d, p->len);
-		vsw_mac_learn(br->macs, src, vlan, in->index, now_ns);
-		if (dst->ether_addr_octet[0] & 1) {
+		r = &reqs[n];
+		r->src = src;
+		r->dst = dst->ether_addr_octet[0] & 1 ? NULL : dst; /* multicast: flooded */
+		r->vlan = bridge_vlan(d, p->len);
+		r->in_port = in->index;
+		pkts[n++] = p;
+	}
+	vsw_mac_learn_lookup_burst(br->macs, reqs, n, now_ns);
+	for (i = 0; i < n; i++) {
+		struct pkt *p = pkts[i];
+		unsigned int out_idx = reqs[i].out_port;
+
+		if (out_idx == VSW_MAC_PORT_NONE) {
 			bridge_flood(br, fwd, in, p);
 			continue;
 		}
-		if (vsw_mac_lookup(br->macs, dst, vlan, now_ns, &out_idx) != 0 ||
-		    !(out = port_by_index(out_idx))) {
+		if (out_idx != last_idx) {
+			out = port_by_index(out_idx);
+			last_idx = out_idx;
+		}
+		if (!out) {
 			bridge_flood(br, fwd, in, p);
 			continue;
 		}
