@@ -143,7 +143,7 @@ vsw_fwd_flush(struct vsw_fwd *fwd)
 	fwd->n_touched = 0;
 }
 
-static void
+static inline void
 vsw_fwd_enqueue(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
 {
 	unsigned int slot = fwd->net->sw->port_slot[out->index];
@@ -308,10 +308,13 @@ vsw_net_run(struct vsw_worker *w, struct vsw_net *net, uint64_t now_ns)
 static void
 vsw_worker_run_call(struct vsw_worker *w)
 {
+	/* Cheap peek first: the lock is taken only when a call is posted (set under it). */
+	if (!__atomic_load_n(&w->call_pending, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&w->lock);
 	if (w->call_pending) {
 		w->call_result = w->call_fn(w->call_arg);
-		w->call_pending = false;
+		__atomic_store_n(&w->call_pending, false, __ATOMIC_RELEASE);
 		pthread_cond_broadcast(&w->cond);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -415,7 +418,7 @@ vsw_worker_call(struct vsw_worker *w, int (*fn)(void *arg), void *arg)
 	pthread_mutex_lock(&w->lock);
 	w->call_fn = fn;
 	w->call_arg = arg;
-	w->call_pending = true;
+	__atomic_store_n(&w->call_pending, true, __ATOMIC_RELEASE);
 	if (write(w->wakefd, &one, sizeof(one)) < 0) {
 		/* The eventfd counter cannot overflow here; the worker also wakes every tick. */
 	}
