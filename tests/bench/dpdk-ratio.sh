@@ -14,25 +14,41 @@
 #                         flows each way through the router; every host announces itself
 #                         with an ARP request in the stream, whose replies are subtracted
 #                         from the forwarded count
+#   OVS-DPDK NORMAL       ovs-vswitchd-dpdk (Debian openvswitch-switch-dpdk), the same two
+#                         net_pcap ports and bridge pcaps in a netdev bridge with its default
+#                         NORMAL flow, one PMD on CPU 1; a private ovsdb-server and rundir under
+#                         the script's temporary directory, both started by hand inside the
+#                         script's network namespace (its netdev taps die with it), never
+#                         through systemd. The package is installed here if missing (bench-only:
+#                         not in `make deps`), with policy-rc.d keeping its service stopped.
 # Each is run RUNS times (default 3) for SECONDS (default 10); netbackd's rate is the growth of
-# its ports' tx_packets between two `nbctl stats` after a 3 s warm-up, testpmd's the median of
-# its per-second Tx-pps sums. Prints every run, the medians, netbackd's busy cycles per packet
-# (pmd-stats) and the ratios to testpmd mac. Needs root (netbackd runs in a network namespace
-# of its own, since the nat mode makes a host TAP), scapy, dpdk-testpmd. Uses CPU 0 and 1 fully
-# while it runs.
+# its ports' tx_packets between two `nbctl stats` after a 3 s warm-up, OVS's the growth of its
+# ports' TX packets in `dpctl/show -s` (read live from the devices) after a 5 s warm-up,
+# testpmd's the median of its per-second Tx-pps sums. Prints every run, the medians, busy
+# cycles per packet (netbackd pmd-stats, OVS pmd-stats-show "avg processing cycles per
+# packet") and the ratios. Needs root (netbackd runs in a network namespace of its own, since
+# the nat mode makes a host TAP), scapy, dpdk-testpmd. Uses CPU 0 and 1 fully while it runs.
+# Environment: DPDK_RATIO_ONLY="testpmd ovs bridge route nat" (the default) picks contenders;
+# DPDK_RATIO_PERF=DIR also records `perf record -g` of netbackd for 5 s after each mode's
+# runs, into DIR/perf-MODE.data, and reports its worker lcore's thread in DIR/perf-MODE.txt.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${NB_BIN:-$TOP/build/bin}
 SECS=${1:-10}
 RUNS=${2:-3}
+ONLY=" ${DPDK_RATIO_ONLY:-testpmd ovs bridge route nat} "
+PERF_DIR=${DPDK_RATIO_PERF:-}
+want() { [[ $ONLY == *" $1 "* ]]; }
 W=$(mktemp -d /tmp/nb-dpdk-ratio.XXXXXX)
 NS=nbdr-$$
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for f in "$W"/ovs/*.pid; do [ -s "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done
 	sleep 1
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
+	for f in "$W"/ovs/*.pid; do [ -s "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null; done
 	rm -rf "$W" /var/run/dpdk/nbdr-*-$$
 }
 trap cleanup EXIT
@@ -78,7 +94,8 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 declare -A RES CPP
 VDEV="--vdev=net_pcap0,rx_pcap=$W/br_a.pcap,infinite_rx=1 --vdev=net_pcap1,rx_pcap=$W/br_b.pcap,infinite_rx=1"
 for m in io mac; do
-	for r in $(seq "$RUNS"); do
+	want testpmd || continue
+	for _ in $(seq "$RUNS"); do
 		# shellcheck disable=SC2086
 		timeout -s INT $((SECS + 3)) dpdk-testpmd -l 0-1 --no-pci --no-huge -m 512 \
 			--file-prefix=nbdr-tp-$$ --log-level=lib.eal:error $VDEV -- \
@@ -97,9 +114,77 @@ PY
 	done
 done
 
-# ---- netbackd ------------------------------------------------------------------------------
+# ---- OVS-DPDK NORMAL -----------------------------------------------------------------------
 ip netns add "$NS" || exit 1
 ip -n "$NS" link set lo up
+OVSD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+ovs_install() { # bench-only dependency; the package's service must not start
+	dpkg -s openvswitch-switch-dpdk >/dev/null 2>&1 && [ -x "$OVSD" ] && return 0
+	local prc=/usr/sbin/policy-rc.d made=
+	if [ ! -e "$prc" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$prc" && chmod 755 "$prc" && made=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		openvswitch-switch-dpdk >"$W/apt.log" 2>&1
+	local rc=$?
+	[ -n "$made" ] && rm -f "$prc"
+	return $rc
+}
+O=$W/ovs
+VSCTL() { ovs-vsctl --db="unix:$O/db.sock" --timeout=30 "$@"; }
+OAPP() { ovs-appctl --timeout=30 -t "$O/vswitchd.ctl" "$@"; }
+ovs_tx() { # TX packets of the two dpdk ports, read from the devices
+	OAPP dpctl/show -s | awk '/port [0-9]+: p[01] /{p=1; next} /port [0-9]+:/{p=0}
+		p && /TX packets:/{sub(/.*TX packets:/, ""); s += $1} END {print s + 0}'
+}
+run_ovs() {
+	local a b t0 t1 c
+	ovs_install || { echo "dpdk-ratio: openvswitch-switch-dpdk could not be installed" >&2; return 1; }
+	mkdir -p "$O"
+	ovsdb-tool create "$O/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+	ovsdb-server "$O/conf.db" --remote="punix:$O/db.sock" --pidfile="$O/ovsdb-server.pid" \
+		--unixctl="$O/ovsdb-server.ctl" --detach --log-file="$O/ovsdb-server.log" || return 1
+	VSCTL --no-wait init &&
+		VSCTL --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+			other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+			other_config:dpdk-extra="--no-huge --legacy-mem -m 1024 --no-pci --file-prefix=nbdr-ovs-$$ --log-level=lib.eal:error" ||
+		return 1
+	# --legacy-mem keeps OVS from adding --in-memory, which --no-huge cannot go with.
+	ip netns exec "$NS" "$OVSD" "unix:$O/db.sock" --pidfile="$O/ovs-vswitchd.pid" \
+		--unixctl="$O/vswitchd.ctl" --detach --log-file="$O/ovs-vswitchd.log" || return 1
+	VSCTL add-br br0 -- set bridge br0 datapath_type=netdev &&
+		VSCTL add-port br0 p0 -- set Interface p0 type=dpdk \
+			"options:dpdk-devargs=net_pcap0,rx_pcap=$W/br_a.pcap,infinite_rx=1" &&
+		VSCTL add-port br0 p1 -- set Interface p1 type=dpdk \
+			"options:dpdk-devargs=net_pcap1,rx_pcap=$W/br_b.pcap,infinite_rx=1" || return 1
+	sleep 5 # MAC learning, megaflow and EMC installs
+	for _ in $(seq "$RUNS"); do
+		OAPP dpif-netdev/pmd-stats-clear >/dev/null
+		a=$(ovs_tx)
+		t0=$(date +%s.%N)
+		sleep "$SECS"
+		b=$(ovs_tx)
+		t1=$(date +%s.%N)
+		c=$(OAPP dpif-netdev/pmd-stats-show | awk -F: '/avg processing cycles per packet/{gsub(/[ (].*/, "", $2); sub(/^ */, "", $2); print $2; exit}')
+		RES[ovs]+="$(/usr/bin/python3 -c "print('%.3f' % (($b - $a) / ($t1 - $t0) / 1e6))") "
+		CPP[ovs]+="$(/usr/bin/python3 -c "print('%.0f' % float('${c:-0}' or 0))") "
+	done
+	OAPP dpif-netdev/pmd-stats-show >"$W/ovs-pmd.txt" 2>&1
+	OAPP dpctl/show -s >"$W/ovs-ports.txt" 2>&1
+	for f in ovs-vswitchd ovsdb-server; do kill -TERM "$(cat "$O/$f.pid")" 2>/dev/null; done
+	for _ in $(seq 50); do
+		kill -0 "$(cat "$O/ovs-vswitchd.pid" 2>/dev/null)" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 0
+}
+if want ovs && ! run_ovs; then
+	echo "dpdk-ratio: OVS-DPDK could not be set up (see below)" >&2
+	tail -5 "$O/ovs-vswitchd.log" >&2 2>/dev/null
+	RES[ovs]="0 "
+fi
+
+# ---- netbackd ------------------------------------------------------------------------------
 RUN=$W/run
 NBCTL() { "$BIN/nbctl" --rundir "$RUN" "$@"; }
 tx_sum() { # PORT...: frames forwarded (sent, less the ARP replies of the router)
@@ -169,27 +254,46 @@ PY
 		CPP[nb_$mode]+="$(/usr/bin/python3 -c "print('%.0f' % (($c1 - $c0) / max(1, $p1 - $p0)))") "
 	done
 	NBCTL stats >"$W/stats-$mode.txt"
+	if [ -n "$PERF_DIR" ]; then
+		mkdir -p "$PERF_DIR"
+		perf record -q -g -p "$(cat "$RUN/netbackd.pid")" -o "$PERF_DIR/perf-$mode.data" \
+			-- sleep 5 >/dev/null 2>&1
+		# The worker lcore's thread only, shares of its own samples.
+		perf report -q --no-children --stdio --percent-limit 0.5 -g none \
+			--comms rte-worker-1 --percentage relative --sort dso,sym \
+			-i "$PERF_DIR/perf-$mode.data" >"$PERF_DIR/perf-$mode.txt" 2>/dev/null
+		perf report -q --no-children --stdio --percent-limit 0.5 -g none \
+			--comms rte-worker-1 --percentage relative --sort dso \
+			-i "$PERF_DIR/perf-$mode.data" >>"$PERF_DIR/perf-$mode.txt" 2>/dev/null
+	fi
 	kill -TERM "$(cat "$RUN/netbackd.pid")" "$(cat "$RUN/nb-simhv.pid")"
 	for _ in $(seq 50); do [ -e "$RUN/netbackd.pid" ] || break; sleep 0.1; done
 	rm -rf "$RUN"
 }
 for mode in bridge route nat; do
+	want "$mode" || continue
 	if ! run_nb "$mode"; then
 		echo "dpdk-ratio: netbackd $mode could not be set up" >&2
 		RES[nb_$mode]="0 "
 	fi
 done
 
-tpmac=$(median ${RES[tp_mac]})
-printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd io" "${RES[tp_io]}" "$(median ${RES[tp_io]})"
-printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd mac" "${RES[tp_mac]}" "$tpmac"
+tpmac=$(median ${RES[tp_mac]:-0})
+ovsmed=$(median ${RES[ovs]:-0})
+brmed=$(median ${RES[nb_bridge]:-0})
+ratio() { /usr/bin/python3 -c "print('%.3f' % ($1 / $2) if $2 else 'n/a')"; }
+want testpmd && printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd io" "${RES[tp_io]}" "$(median ${RES[tp_io]})"
+want testpmd && printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd mac" "${RES[tp_mac]}" "$tpmac"
+want ovs && printf '%-16s runs: %-24s median %6.2f Mpps  processing cycles/pkt %s\n' \
+	"OVS-DPDK NORMAL" "${RES[ovs]}" "$ovsmed" "${CPP[ovs]:-?}"
+want ovs && grep -E "emc hits|megaflow hits|miss with|avg processing" "$W/ovs-pmd.txt" 2>/dev/null | sed 's/^/#  /'
 for mode in bridge route nat; do
+	want "$mode" || continue
 	med=$(median ${RES[nb_$mode]})
-	printf '%-16s runs: %-24s median %6.2f Mpps  busy cycles/pkt %s  ratio to testpmd mac %.3f\n' \
+	printf '%-16s runs: %-24s median %6.2f Mpps  busy cycles/pkt %s  / testpmd mac %s  / OVS NORMAL %s  / bridge %s\n' \
 		"netbackd $mode" "${RES[nb_$mode]}" "$med" "${CPP[nb_$mode]:-?}" \
-		"$(/usr/bin/python3 -c "print($med / $tpmac if $tpmac else 0)")"
+		"$(ratio "$med" "$tpmac")" "$(ratio "$med" "$ovsmed")" "$(ratio "$med" "$brmed")"
 	# Where the packets went, and the drops (warm-up included: the nat uplink receives
 	# before the inside port exists, so its early frames have no session).
 	grep -E "^p[01] |tx:|nobuf|full|nat_|l3_" "$W/stats-$mode.txt" 2>/dev/null | sed 's/^/#   /'
-
 done
