@@ -438,6 +438,15 @@ vsw_mac_burst_chunk(struct vsw_mac_table *t, struct vsw_mac_req *reqs, unsigned 
 			__builtin_prefetch(&t->buckets[db[i]]);
 		}
 	}
+	/* The first entry of each chain next (most chains hold one entry). */
+	for (i = 0; i < n; i++) {
+		uint32_t h;
+
+		if (reqs[i].src && (h = t->buckets[sb[i]]) != VSW_MAC_NONE)
+			__builtin_prefetch(&t->entries[h]);
+		if (reqs[i].dst && (h = t->buckets[db[i]]) != VSW_MAC_NONE)
+			__builtin_prefetch(&t->entries[h]);
+	}
 	/* Then each frame in order: its source learned before its destination is looked up,
 	 * and before the next frame's, exactly as learn + lookup one frame at a time. */
 	for (i = 0; i < n; i++) {

@@ -232,6 +232,37 @@ vsw_fwd_output(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
 }
 
 void
+vsw_fwd_output_burst(struct vsw_fwd *fwd, struct port *out, struct pkt *const *pkts, unsigned int n)
+{
+	struct vsw_switch *sw = fwd->net->sw;
+	unsigned int slot = sw->port_slot[out->index];
+	struct pkt_batch *b = &fwd->out[slot];
+
+	if (sw->port_net[out->index] != fwd->net) {
+		port_count_ctr(out, VSW_CTR_TX_PORT_DOWN, n);
+		pkt_free_bulk(pkts, n);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct pkt *p = pkts[i];
+		unsigned int need = vsw_fwd_offload_need(p);
+
+		if (need && (out->offloads & need) != need) {
+			vsw_fwd_offload(fwd, out, p);
+			continue;
+		}
+		if (b->count == 0)
+			fwd->touched[fwd->n_touched++] = (uint16_t)slot;
+		b->pkts[b->count++] = p;
+		if (pkt_batch_is_full(b)) {
+			vsw_capture_tx(out, b);
+			port_tx_burst(out, 0, b);
+			b->count = 0;
+		}
+	}
+}
+
+void
 vsw_fwd_flood(struct vsw_fwd *fwd, struct port *in, struct pkt *p)
 {
 	struct vsw_net *net = fwd->net;

@@ -137,12 +137,26 @@ ovs_tx() { # TX packets of the two dpdk ports, read from the devices
 	OAPP dpctl/show -s | awk '/port [0-9]+: p[01] /{p=1; next} /port [0-9]+:/{p=0}
 		p && /TX packets:/{sub(/.*TX packets:/, ""); s += $1} END {print s + 0}'
 }
+ovs_stop() { # by the pids in our own rundir, TERM then KILL
+	local f p
+	for f in ovs-vswitchd ovsdb-server; do
+		[ -s "$O/$f.pid" ] || continue
+		p=$(cat "$O/$f.pid")
+		kill -TERM "$p" 2>/dev/null
+		for _ in $(seq 100); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+		rm -f "$O/$f.pid"
+	done
+}
 run_ovs() {
 	local a b t0 t1 c
 	ovs_install || { echo "dpdk-ratio: openvswitch-switch-dpdk could not be installed" >&2; return 1; }
 	mkdir -p "$O"
 	ovsdb-tool create "$O/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
-	ovsdb-server "$O/conf.db" --remote="punix:$O/db.sock" --pidfile="$O/ovsdb-server.pid" \
+	ovsdb-server "$O/conf.db" --remote="punix:$O/db.sock" --pidfile="$O/ovsdb-server.pid" 2>/dev/null \
 		--unixctl="$O/ovsdb-server.ctl" --detach --log-file="$O/ovsdb-server.log" || return 1
 	VSCTL --no-wait init &&
 		VSCTL --no-wait set Open_vSwitch . other_config:dpdk-init=true \
@@ -151,7 +165,8 @@ run_ovs() {
 		return 1
 	# --legacy-mem keeps OVS from adding --in-memory, which --no-huge cannot go with.
 	ip netns exec "$NS" "$OVSD" "unix:$O/db.sock" --pidfile="$O/ovs-vswitchd.pid" \
-		--unixctl="$O/vswitchd.ctl" --detach --log-file="$O/ovs-vswitchd.log" || return 1
+		--unixctl="$O/vswitchd.ctl" --detach --log-file="$O/ovs-vswitchd.log" \
+		2>"$O/ovs-vswitchd.console" || return 1
 	VSCTL add-br br0 -- set bridge br0 datapath_type=netdev &&
 		VSCTL add-port br0 p0 -- set Interface p0 type=dpdk \
 			"options:dpdk-devargs=net_pcap0,rx_pcap=$W/br_a.pcap,infinite_rx=1" &&
@@ -165,22 +180,21 @@ run_ovs() {
 		sleep "$SECS"
 		b=$(ovs_tx)
 		t1=$(date +%s.%N)
-		c=$(OAPP dpif-netdev/pmd-stats-show | awk -F: '/avg processing cycles per packet/{gsub(/[ (].*/, "", $2); sub(/^ */, "", $2); print $2; exit}')
+		# Processing cycles / packets of every PMD: "... per packet: 406.80 (CYCLES/PKTS)".
+		c=$(OAPP dpif-netdev/pmd-stats-show | awk -F'[(/)]' '/avg processing cycles per packet/ \
+			{c += $2; p += $3} END {printf "%.0f", p ? c / p : 0}')
 		RES[ovs]+="$(/usr/bin/python3 -c "print('%.3f' % (($b - $a) / ($t1 - $t0) / 1e6))") "
-		CPP[ovs]+="$(/usr/bin/python3 -c "print('%.0f' % float('${c:-0}' or 0))") "
+		CPP[ovs]+="${c:-?} "
 	done
 	OAPP dpif-netdev/pmd-stats-show >"$W/ovs-pmd.txt" 2>&1
 	OAPP dpctl/show -s >"$W/ovs-ports.txt" 2>&1
-	for f in ovs-vswitchd ovsdb-server; do kill -TERM "$(cat "$O/$f.pid")" 2>/dev/null; done
-	for _ in $(seq 50); do
-		kill -0 "$(cat "$O/ovs-vswitchd.pid" 2>/dev/null)" 2>/dev/null || break
-		sleep 0.1
-	done
+	ovs_stop
 	return 0
 }
 if want ovs && ! run_ovs; then
 	echo "dpdk-ratio: OVS-DPDK could not be set up (see below)" >&2
-	tail -5 "$O/ovs-vswitchd.log" >&2 2>/dev/null
+	tail -n 5 "$O/ovs-vswitchd.log" >&2 2>/dev/null
+	ovs_stop
 	RES[ovs]="0 "
 fi
 
@@ -256,6 +270,27 @@ PY
 	NBCTL stats >"$W/stats-$mode.txt"
 	if [ -n "$PERF_DIR" ]; then
 		mkdir -p "$PERF_DIR"
+		# On-CPU time of the worker thread per forwarded packet (task-clock: this VM has
+		# no hardware counters): unlike the TSC busy cycles, it leaves out the time the
+		# lcore spent preempted by other jobs.
+		local tid
+		tid=$(ps -T -o spid=,comm= -p "$(cat "$RUN/netbackd.pid")" | awk '$2 == "rte-worker-1" {print $1}')
+		a=$(tx_sum p0 p1)
+		perf stat -x, -e task-clock -t "$tid" -o "$PERF_DIR/stat-$mode.csv" -- sleep 5 \
+			>/dev/null 2>&1
+		b=$(tx_sum p0 p1)
+		/usr/bin/python3 - "$PERF_DIR/stat-$mode.csv" $((b - a)) <<'PY' | tee -a "$PERF_DIR/stat-$mode.txt"
+import sys
+v = {}
+for line in open(sys.argv[1]):
+    f = line.strip().split(",")
+    if len(f) > 2 and f[0].replace(".", "").isdigit():
+        v[f[2].split(":")[0]] = float(f[0])
+n = int(sys.argv[2])
+ms = v.get("task-clock", 0)
+print("# perf stat of the worker: %.1f ns on-CPU per packet, %.0f %% of the 5 s on CPU (%d packets)"
+      % (ms * 1e6 / max(n, 1), ms / 50, n))
+PY
 		perf record -q -g -p "$(cat "$RUN/netbackd.pid")" -o "$PERF_DIR/perf-$mode.data" \
 			-- sleep 5 >/dev/null 2>&1
 		# The worker lcore's thread only, shares of its own samples.
@@ -286,7 +321,8 @@ want testpmd && printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd io" "${R
 want testpmd && printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd mac" "${RES[tp_mac]}" "$tpmac"
 want ovs && printf '%-16s runs: %-24s median %6.2f Mpps  processing cycles/pkt %s\n' \
 	"OVS-DPDK NORMAL" "${RES[ovs]}" "$ovsmed" "${CPP[ovs]:-?}"
-want ovs && grep -E "emc hits|megaflow hits|miss with|avg processing" "$W/ovs-pmd.txt" 2>/dev/null | sed 's/^/#  /'
+want ovs && sed -n '/pmd thread/,/avg processing/p' "$W/ovs-pmd.txt" 2>/dev/null |
+	grep -E "pmd thread|packets received|emc hits|megaflow hits|miss with|avg processing" | sed 's/^/#  /'
 for mode in bridge route nat; do
 	want "$mode" || continue
 	med=$(median ${RES[nb_$mode]})
