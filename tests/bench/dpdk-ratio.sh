@@ -26,11 +26,17 @@
 # ports' TX packets in `dpctl/show -s` (read live from the devices) after a 5 s warm-up,
 # testpmd's the median of its per-second Tx-pps sums. Prints every run, the medians, busy
 # cycles per packet (netbackd pmd-stats, OVS pmd-stats-show "avg processing cycles per
-# packet") and the ratios. Needs root (netbackd runs in a network namespace of its own, since
-# the nat mode makes a host TAP), scapy, dpdk-testpmd. Uses CPU 0 and 1 fully while it runs.
+# packet") and the ratios. Each run also measures the on-CPU share of the forwarding thread
+# (perf stat task-clock over the window; testpmd's from its 2nd second for SECONDS-2) and
+# prints rate / share, the rate per on-CPU core, with ratios of those too: on a machine
+# shared with other jobs the plain rates also compare how much CPU each contender got.
+# Needs root (netbackd runs in a network namespace of its own, since the nat mode makes a
+# host TAP), scapy, dpdk-testpmd, perf. Uses CPU 0 and 1 fully while it runs.
 # Environment: DPDK_RATIO_ONLY="testpmd ovs bridge route nat" (the default) picks contenders;
 # DPDK_RATIO_PERF=DIR also records `perf record -g` of netbackd for 5 s after each mode's
-# runs, into DIR/perf-MODE.data, and reports its worker lcore's thread in DIR/perf-MODE.txt.
+# runs, into DIR/perf-MODE.data, reports its worker lcore's thread in DIR/perf-MODE.txt and
+# its on-CPU ns per packet in DIR/stat-MODE.txt; DPDK_RATIO_KEEP=DIR keeps the work files
+# (logs, pcaps, stats) there; NB_BIN=DIR takes netbackd and nbctl from DIR.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${NB_BIN:-$TOP/build/bin}
@@ -49,6 +55,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
 	for f in "$W"/ovs/*.pid; do [ -s "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null; done
+	[ -n "${DPDK_RATIO_KEEP:-}" ] && cp -r "$W" "$DPDK_RATIO_KEEP"
 	rm -rf "$W" /var/run/dpdk/nbdr-*-$$
 }
 trap cleanup EXIT
@@ -90,6 +97,28 @@ PY
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# On-CPU share of the forwarding thread over a window: the other jobs on this 2-vCPU VM
+# preempt it, so besides the rates the script reports the share of the window each
+# forwarding thread actually ran (perf stat task-clock of that thread; the VM has no
+# hardware counters) and the rate per on-CPU core (rate / share), which is what compares
+# the data paths when the sharing differs between their runs.
+oncpu_start() { # PID COMM_REGEX SECONDS OUTFILE: perf stat of that thread, in the background
+	local tid
+	tid=$(ps -T -o spid=,comm= -p "$1" 2>/dev/null | awk -v re="$2" '$2 ~ re {print $1; exit}')
+	[ -n "$tid" ] || return 0
+	perf stat -x, -e task-clock -t "$tid" -o "$4" -- sleep "$3" >/dev/null 2>&1 &
+	ONCPU_PID=$!
+}
+oncpu_wait() { # for the perf stat started last (in this shell: not in a $(...))
+	[ -n "${ONCPU_PID:-}" ] && wait "$ONCPU_PID" 2>/dev/null
+	ONCPU_PID=
+}
+oncpu_share() { # OUTFILE SECONDS: share of the window the thread was on a CPU (0-1)
+	awk -F, -v s="$2" '$3 ~ /^task-clock/ {printf "%.3f", $1 / 1000 / s; f = 1}
+		END {if (!f) print "0"}' "$1" 2>/dev/null || echo 0
+}
+declare -A SHARE
+
 # ---- testpmd -------------------------------------------------------------------------------
 declare -A RES CPP
 VDEV="--vdev=net_pcap0,rx_pcap=$W/br_a.pcap,infinite_rx=1 --vdev=net_pcap1,rx_pcap=$W/br_b.pcap,infinite_rx=1"
@@ -100,7 +129,14 @@ for m in io mac; do
 		timeout -s INT $((SECS + 3)) dpdk-testpmd -l 0-1 --no-pci --no-huge -m 512 \
 			--file-prefix=nbdr-tp-$$ --log-level=lib.eal:error $VDEV -- \
 			--forward-mode=$m --stats-period=1 -a --nb-cores=1 --total-num-mbufs=16384 \
-			--no-lsc-interrupt --no-flush-rx >"$W/tp.log" 2>&1 </dev/null
+			--no-lsc-interrupt --no-flush-rx >"$W/tp.log" 2>&1 </dev/null &
+		tp=$!
+		sleep 2
+		# timeout's child is testpmd; its forwarding lcore thread is rte-worker-1.
+		oncpu_start "$(pgrep -P "$tp" | head -n 1)" '^rte-worker-1$' "$((SECS - 2))" "$W/tp-oncpu.csv"
+		wait "$tp"
+		oncpu_wait
+		SHARE[tp_$m]+="$(oncpu_share "$W/tp-oncpu.csv" "$((SECS - 2))") "
 		v=$(/usr/bin/python3 - "$W/tp.log" <<'PY'
 import re, statistics, sys
 blocks = open(sys.argv[1], errors="replace").read().split("Port statistics ====")[1:]
@@ -177,9 +213,12 @@ run_ovs() {
 		OAPP dpif-netdev/pmd-stats-clear >/dev/null
 		a=$(ovs_tx)
 		t0=$(date +%s.%N)
+		oncpu_start "$(cat "$O/ovs-vswitchd.pid")" '^pmd' "$SECS" "$W/ovs-oncpu.csv"
 		sleep "$SECS"
 		b=$(ovs_tx)
 		t1=$(date +%s.%N)
+		oncpu_wait
+		SHARE[ovs]+="$(oncpu_share "$W/ovs-oncpu.csv" "$SECS") "
 		# Processing cycles / packets of every PMD: "... per packet: 406.80 (CYCLES/PKTS)".
 		c=$(OAPP dpif-netdev/pmd-stats-show | awk -F'[(/)]' '/avg processing cycles per packet/ \
 			{c += $2; p += $3} END {printf "%.0f", p ? c / p : 0}')
@@ -260,9 +299,12 @@ PY
 		read -r c0 p0 < <(pmd)
 		a=$(tx_sum p0 p1)
 		t0=$(date +%s.%N)
+		oncpu_start "$(cat "$RUN/netbackd.pid")" '^rte-worker-1$' "$SECS" "$W/nb-oncpu.csv"
 		sleep "$SECS"
 		b=$(tx_sum p0 p1)
 		t1=$(date +%s.%N)
+		oncpu_wait
+		SHARE[nb_$mode]+="$(oncpu_share "$W/nb-oncpu.csv" "$SECS") "
 		read -r c1 p1 < <(pmd)
 		RES[nb_$mode]+="$(/usr/bin/python3 -c "print('%.3f' % (($b - $a) / ($t1 - $t0) / 1e6))") "
 		CPP[nb_$mode]+="$(/usr/bin/python3 -c "print('%.0f' % (($c1 - $c0) / max(1, $p1 - $p0)))") "
@@ -313,22 +355,41 @@ for mode in bridge route nat; do
 	fi
 done
 
+ratio() { /usr/bin/python3 -c "print('%.3f' % ($1 / $2) if $2 else 'n/a')"; }
+# Median over the runs of rate / on-CPU share (Mpps per on-CPU core).
+percore() { # KEY
+	/usr/bin/python3 - "${RES[$1]:-}" "${SHARE[$1]:-}" <<'PY'
+import statistics, sys
+r = [float(x) for x in sys.argv[1].split()]
+s = [float(x) for x in sys.argv[2].split()]
+v = [a / b for a, b in zip(r, s) if b > 0]
+print("%.2f" % statistics.median_low(v) if v else 0)
+PY
+}
 tpmac=$(median ${RES[tp_mac]:-0})
 ovsmed=$(median ${RES[ovs]:-0})
 brmed=$(median ${RES[nb_bridge]:-0})
-ratio() { /usr/bin/python3 -c "print('%.3f' % ($1 / $2) if $2 else 'n/a')"; }
-want testpmd && printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd io" "${RES[tp_io]}" "$(median ${RES[tp_io]})"
-want testpmd && printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd mac" "${RES[tp_mac]}" "$tpmac"
-want ovs && printf '%-16s runs: %-24s median %6.2f Mpps  processing cycles/pkt %s\n' \
-	"OVS-DPDK NORMAL" "${RES[ovs]}" "$ovsmed" "${CPP[ovs]:-?}"
+tpmac_c=$(percore tp_mac)
+ovs_c=$(percore ovs)
+br_c=$(percore nb_bridge)
+line() { # NAME KEY EXTRA
+	printf '%-16s runs: %-22s median %6.2f Mpps  on-CPU share %-17s per on-CPU core %6.2f Mpps%s\n' \
+		"$1" "${RES[$2]}" "$(median ${RES[$2]})" "${SHARE[$2]:-?}" "$(percore "$2")" "$3"
+}
+want testpmd && line "testpmd io" tp_io ""
+want testpmd && line "testpmd mac" tp_mac ""
+want ovs && line "OVS-DPDK NORMAL" ovs "  processing cycles/pkt ${CPP[ovs]:-?}"
 want ovs && sed -n '/pmd thread/,/avg processing/p' "$W/ovs-pmd.txt" 2>/dev/null |
 	grep -E "pmd thread|packets received|emc hits|megaflow hits|miss with|avg processing" | sed 's/^/#  /'
 for mode in bridge route nat; do
 	want "$mode" || continue
 	med=$(median ${RES[nb_$mode]})
-	printf '%-16s runs: %-24s median %6.2f Mpps  busy cycles/pkt %s  / testpmd mac %s  / OVS NORMAL %s  / bridge %s\n' \
-		"netbackd $mode" "${RES[nb_$mode]}" "$med" "${CPP[nb_$mode]:-?}" \
+	mc=$(percore "nb_$mode")
+	line "netbackd $mode" "nb_$mode" "  busy cycles/pkt ${CPP[nb_$mode]:-?}"
+	printf '  ratios (rate medians)            / testpmd mac %s  / OVS NORMAL %s  / bridge %s\n' \
 		"$(ratio "$med" "$tpmac")" "$(ratio "$med" "$ovsmed")" "$(ratio "$med" "$brmed")"
+	printf '  ratios (per on-CPU core medians) / testpmd mac %s  / OVS NORMAL %s  / bridge %s\n' \
+		"$(ratio "$mc" "$tpmac_c")" "$(ratio "$mc" "$ovs_c")" "$(ratio "$mc" "$br_c")"
 	# Where the packets went, and the drops (warm-up included: the nat uplink receives
 	# before the inside port exists, so its early frames have no session).
 	grep -E "^p[01] |tx:|nobuf|full|nat_|l3_" "$W/stats-$mode.txt" 2>/dev/null | sed 's/^/#   /'
