@@ -247,6 +247,9 @@ dpdk_port_tx_burst(struct port *port, unsigned int qid, struct pkt_batch *batch)
 	struct rte_mbuf *ms[PKT_BATCH_MAX];
 	unsigned int i, n = 0, sent, too_big = 0, copied = 0, nobuf = 0;
 	uint64_t bytes = 0;
+	/* Whether a pool is mbuf-backed, asked once per pool met in the burst (usually one). */
+	const struct pkt_pool *last_pool = NULL;
+	bool last_is_mbuf = false;
 
 	(void)qid;
 	for (i = 0; i < batch->count; i++) {
@@ -260,8 +263,13 @@ dpdk_port_tx_burst(struct port *port, unsigned int qid, struct pkt_batch *batch)
 			pkt_free(p);
 			continue;
 		}
-		if (likely(dpdk_pool_is_mbuf(p->pool))) {
-			m = dpdk_pkt_mbuf(p);
+		if (unlikely(p->pool != last_pool)) {
+			last_pool = p->pool;
+			last_is_mbuf = dpdk_pool_is_mbuf(p->pool);
+		}
+		if (likely(last_is_mbuf)) {
+			/* The packet is the mbuf's private area (dpdk.h: dpdk_pkt_mbuf). */
+			m = (struct rte_mbuf *)((uintptr_t)p - sizeof(struct rte_mbuf));
 			m->data_off = (uint16_t)p->data_off;
 			m->data_len = (uint16_t)p->len;
 			m->pkt_len = p->len;

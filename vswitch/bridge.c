@@ -231,21 +231,35 @@ bridge_vlan(const uint8_t *d, uint32_t len)
 	return 0;
 }
 
+/* Sends pkts[start..end) to 'out' (nothing if 'out' is NULL). */
+static inline void
+bridge_run_flush(struct vsw_fwd *fwd, struct port *out, struct pkt *const *pkts, unsigned int start,
+		 unsigned int end)
+{
+	if (out && end > start)
+		vsw_fwd_output_burst(fwd, out, pkts + start, end - start);
+}
+
 static void
 bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_batch *batch,
 	       uint64_t now_ns)
 {
 	struct vsw_bridge *br = state;
-	unsigned int i;
+	const struct bridge_guard *guard = br->guards[in->index];
+	struct vsw_mac_req reqs[PKT_BATCH_MAX];
+	struct pkt *pkts[PKT_BATCH_MAX];
+	struct port *out = NULL, *run_out = NULL;
+	unsigned int i, n = 0, run_start = 0, last_idx = VSW_MAC_PORT_NONE + 1;
 
 	br->now_ns = now_ns;
+	/* The checks of each frame, then one learn + lookup pass over the burst (the table
+	 * keeps the per-frame order), then the forwarding, in frame order. */
 	for (i = 0; i < batch->count; i++) {
 		struct pkt *p = batch->pkts[i];
 		const uint8_t *d = pkt_data(p);
 		const struct ether_addr *dst = (const struct ether_addr *)d;
 		const struct ether_addr *src = (const struct ether_addr *)(d + 6);
-		uint16_t vlan, out_idx;
-		struct port *out;
+		struct vsw_mac_req *r;
 
 		if (p->len < PORT_ETH_HLEN) {
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_RX_RUNT);
@@ -256,19 +270,33 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_RX_BAD_SRC_MAC);
 			continue;
 		}
-		if (br->guards[in->index] &&
-		    !bridge_src_allowed(br->guards[in->index], d, p->len)) {
+		if (guard && !bridge_src_allowed(guard, d, p->len)) {
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_L3_SPOOFED);
 			continue;
 		}
-		vlan = bridge_vlan(d, p->len);
-		vsw_mac_learn(br->macs, src, vlan, in->index, now_ns);
-		if (dst->ether_addr_octet[0] & 1) {
-			bridge_flood(br, fwd, in, p);
-			continue;
+		r = &reqs[n];
+		r->src = src;
+		r->dst = dst->ether_addr_octet[0] & 1 ? NULL : dst; /* multicast: flooded */
+		r->vlan = bridge_vlan(d, p->len);
+		r->in_port = in->index;
+		pkts[n++] = p;
+	}
+	vsw_mac_learn_lookup_burst(br->macs, reqs, n, now_ns);
+	/* Consecutive frames to one port leave as one run; a run is sent before anything
+	 * else is done, so every port still gets its frames in arrival order. */
+	for (i = 0; i < n; i++) {
+		struct pkt *p = pkts[i];
+		unsigned int out_idx = reqs[i].out_port;
+
+		if (out_idx != last_idx) {
+			bridge_run_flush(fwd, run_out, pkts, run_start, i);
+			run_out = NULL;
+			out = out_idx == VSW_MAC_PORT_NONE ? NULL : port_by_index(out_idx);
+			last_idx = out_idx;
 		}
-		if (vsw_mac_lookup(br->macs, dst, vlan, now_ns, &out_idx) != 0 ||
-		    !(out = port_by_index(out_idx))) {
+		if (run_out) /* joins the run of the frame before: same destination */
+			continue;
+		if (!out) {
 			bridge_flood(br, fwd, in, p);
 			continue;
 		}
@@ -282,8 +310,10 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_MODE_DENIED);
 			continue;
 		}
-		vsw_fwd_output(fwd, out, p);
+		run_out = out;
+		run_start = i;
 	}
+	bridge_run_flush(fwd, run_out, pkts, run_start, n);
 }
 
 static void

@@ -2,11 +2,21 @@
 /*
  * mac-table.c - the learning MAC table (see mac-table.h). Entries live in one array and are
  * linked three ways by 32-bit indexes: into a hash chain (or the free list), into the LRU
- * list of their port (oldest at the head), and each port is linked into the list of ports
- * that own the same number of entries, so the biggest owner is always at hand.
+ * list of their port, and each port is linked into the list of ports that own the same
+ * number of entries, so the biggest owner is always at hand.
+ *
+ * A port's list is ordered by lru_ns, the time an entry was last appended to it. Learning an
+ * entry again always updates last_seen_ns but moves it to the tail only when its lru_ns is
+ * VSW_MAC_REFRESH_NS old, so a busy MAC costs one store per frame instead of a relink.
+ * Invariants: lru_ns <= last_seen_ns < lru_ns + VSW_MAC_REFRESH_NS for an entry appended by
+ * a learn, and the list is sorted by lru_ns. Hence the head's last learn is less than
+ * VSW_MAC_REFRESH_NS after the oldest last learn of the port (the eviction contract), and
+ * every expired entry (last_seen_ns + aging <= now) lies in the prefix of entries with
+ * lru_ns + aging <= now, which is all vsw_mac_age() walks.
  */
 #include "vswitch/mac-table.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +28,7 @@
 struct vsw_mac_entry {
 	uint64_t key;	       /* MAC << 16 | VLAN */
 	uint64_t last_seen_ns; /* last learn */
+	uint64_t lru_ns;       /* when it was last put at its port list's tail */
 	uint32_t hnext;	       /* next in the hash chain, or in the free list */
 	uint32_t prev;	       /* port LRU list, towards the oldest */
 	uint32_t next;	       /* port LRU list, towards the newest */
@@ -40,7 +51,8 @@ struct vsw_mac_table {
 	uint32_t free_head;
 
 	uint32_t *buckets; /* chain heads, a power of two of them */
-	uint32_t bucket_mask;
+	uint32_t n_buckets;
+	unsigned int shift; /* 64 - log2(n_buckets) */
 
 	struct vsw_mac_port *ports;
 	uint32_t max_ports;
@@ -49,60 +61,30 @@ struct vsw_mac_table {
 
 	uint64_t aging_ns;
 	uint64_t clock_ns; /* latest time seen */
-	uint64_t k0, k1;   /* hash secret */
+	uint64_t mul, add; /* hash secret; 'mul' is odd */
 	struct vsw_mac_stats stats;
 };
 
-#define VSW_MAC_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-#define VSW_MAC_SIPROUND(v0, v1, v2, v3)                                                           \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = VSW_MAC_ROTL(v1, 13);                                                         \
-		v1 ^= v0;                                                                          \
-		v0 = VSW_MAC_ROTL(v0, 32);                                                         \
-		v2 += v3;                                                                          \
-		v3 = VSW_MAC_ROTL(v3, 16);                                                         \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = VSW_MAC_ROTL(v3, 21);                                                         \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = VSW_MAC_ROTL(v1, 17);                                                         \
-		v1 ^= v2;                                                                          \
-		v2 = VSW_MAC_ROTL(v2, 32);                                                         \
-	} while (0)
-
-/* SipHash-1-3 of the 8-byte message 'key'. */
-static uint32_t
-vsw_mac_hash(const struct vsw_mac_table *t, uint64_t key)
+/* The chain of 'key': multiply-shift (Dietzfelbinger et al.) with the table's random odd
+ * multiplier and random addend, top bits kept. For two distinct keys the chance that they
+ * share a chain is at most 2 / n_buckets over the choice of the multiplier, which a guest
+ * never sees; unlike a CRC or an unkeyed hash, which keys collide depends on the secret. */
+static inline uint32_t
+vsw_mac_bucket(const struct vsw_mac_table *t, uint64_t key)
 {
-	uint64_t v0 = t->k0 ^ 0x736f6d6570736575ull;
-	uint64_t v1 = t->k1 ^ 0x646f72616e646f6dull;
-	uint64_t v2 = t->k0 ^ 0x6c7967656e657261ull;
-	uint64_t v3 = t->k1 ^ 0x7465646279746573ull;
-	const uint64_t last = 8ull << 56;
-
-	v3 ^= key;
-	VSW_MAC_SIPROUND(v0, v1, v2, v3);
-	v0 ^= key;
-	v3 ^= last;
-	VSW_MAC_SIPROUND(v0, v1, v2, v3);
-	v0 ^= last;
-	v2 ^= 0xff;
-	VSW_MAC_SIPROUND(v0, v1, v2, v3);
-	VSW_MAC_SIPROUND(v0, v1, v2, v3);
-	VSW_MAC_SIPROUND(v0, v1, v2, v3);
-	return (uint32_t)(v0 ^ v1 ^ v2 ^ v3);
+	return (uint32_t)((key * t->mul + t->add) >> t->shift);
 }
 
-static uint64_t
+/* MAC (big-endian, as on the wire) << 16 | VLAN: two loads, no byte loop. */
+static inline uint64_t
 vsw_mac_key(const struct ether_addr *mac, uint16_t vlan)
 {
-	uint64_t k = 0;
+	uint32_t hi;
+	uint16_t lo;
 
-	for (int i = 0; i < 6; i++)
-		k = k << 8 | mac->ether_addr_octet[i];
-	return k << 16 | vlan;
+	memcpy(&hi, mac->ether_addr_octet, 4);
+	memcpy(&lo, mac->ether_addr_octet + 4, 2);
+	return ((uint64_t)be32toh(hi) << 16 | be16toh(lo)) << 16 | vlan;
 }
 
 static void
@@ -131,7 +113,7 @@ vsw_mac_expired(const struct vsw_mac_table *t, const struct vsw_mac_entry *e, ui
 static void
 vsw_mac_reset(struct vsw_mac_table *t)
 {
-	for (uint32_t i = 0; i <= t->bucket_mask; i++)
+	for (uint32_t i = 0; i < t->n_buckets; i++)
 		t->buckets[i] = VSW_MAC_NONE;
 	for (uint32_t i = 0; i < t->max_entries; i++) {
 		t->entries[i].used = false;
@@ -157,7 +139,8 @@ vsw_mac_table_create(const struct vsw_mac_table_cfg *cfg, struct vsw_mac_table *
 	unsigned int max_ports = VSW_MAC_MAX_PORTS_DEFAULT;
 	struct vsw_mac_table *t;
 	uint64_t secret[2];
-	uint32_t n_buckets = 1;
+	uint32_t n_buckets = 2;
+	unsigned int log2_buckets = 1;
 	ssize_t got;
 
 	if (cfg) {
@@ -178,8 +161,10 @@ vsw_mac_table_create(const struct vsw_mac_table_cfg *cfg, struct vsw_mac_table *
 		return -EIO;
 
 	/* Twice as many chains as entries keeps chains about one entry long. */
-	while (n_buckets < 2 * max_entries)
+	while (n_buckets < 2 * max_entries) {
 		n_buckets <<= 1;
+		log2_buckets++;
+	}
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -193,11 +178,12 @@ vsw_mac_table_create(const struct vsw_mac_table_cfg *cfg, struct vsw_mac_table *
 		return -ENOMEM;
 	}
 	t->max_entries = max_entries;
-	t->bucket_mask = n_buckets - 1;
+	t->n_buckets = n_buckets;
+	t->shift = 64 - log2_buckets;
 	t->max_ports = max_ports;
 	t->aging_ns = (uint64_t)aging_s * VSW_MAC_NS_PER_S;
-	t->k0 = secret[0];
-	t->k1 = secret[1];
+	t->mul = secret[0] | 1;
+	t->add = secret[1];
 	vsw_mac_reset(t);
 	*tablep = t;
 	return 0;
@@ -310,10 +296,10 @@ vsw_mac_lru_append(struct vsw_mac_table *t, uint32_t i)
 	mp->tail = i;
 }
 
-static uint32_t
-vsw_mac_find(const struct vsw_mac_table *t, uint64_t key)
+static inline uint32_t
+vsw_mac_find_in(const struct vsw_mac_table *t, uint64_t key, uint32_t bucket)
 {
-	uint32_t i = t->buckets[vsw_mac_hash(t, key) & t->bucket_mask];
+	uint32_t i = t->buckets[bucket];
 
 	while (i != VSW_MAC_NONE && t->entries[i].key != key)
 		i = t->entries[i].hnext;
@@ -324,7 +310,7 @@ static void
 vsw_mac_remove(struct vsw_mac_table *t, uint32_t i)
 {
 	struct vsw_mac_entry *e = &t->entries[i];
-	uint32_t *link = &t->buckets[vsw_mac_hash(t, e->key) & t->bucket_mask];
+	uint32_t *link = &t->buckets[vsw_mac_bucket(t, e->key)];
 
 	while (*link != i)
 		link = &t->entries[*link].hnext;
@@ -337,35 +323,41 @@ vsw_mac_remove(struct vsw_mac_table *t, uint32_t i)
 	t->n_entries--;
 }
 
-int
-vsw_mac_learn(struct vsw_mac_table *table, const struct ether_addr *mac, uint16_t vlan,
-	      uint16_t port, uint64_t now_ns)
+/* Learns 'key' (valid) in chain 'bucket' on 'port' at the table's clock. */
+static inline int
+vsw_mac_learn_key(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint16_t port)
 {
-	struct vsw_mac_table *t = table;
 	struct vsw_mac_entry *e;
-	uint64_t key;
-	uint32_t i, *bucket;
+	uint32_t i, n;
 
-	if (!vsw_mac_is_learnable(mac) || vlan > VSW_MAC_VLAN_MAX || port >= t->max_ports) {
-		t->stats.refused++;
-		return -EINVAL;
-	}
-	t->clock_ns = vsw_mac_now(t, now_ns);
-	key = vsw_mac_key(mac, vlan);
-
-	i = vsw_mac_find(t, key);
+	i = vsw_mac_find_in(t, key, bucket);
 	if (i != VSW_MAC_NONE) {
 		e = &t->entries[i];
-		vsw_mac_lru_unlink(t, i);
-		if (e->port != port) {
+		e->last_seen_ns = t->clock_ns;
+		if (__builtin_expect(e->port != port, 0)) {
+			vsw_mac_lru_unlink(t, i);
 			vsw_mac_port_dec(t, e->port);
 			e->port = port;
 			vsw_mac_port_inc(t, port);
 			t->stats.moved++;
+		} else if (t->clock_ns - e->lru_ns >= VSW_MAC_REFRESH_NS) {
+			vsw_mac_lru_unlink(t, i);
+		} else {
+			return 0;
 		}
 		vsw_mac_lru_append(t, i);
-		e->last_seen_ns = t->clock_ns;
+		e->lru_ns = t->clock_ns;
 		return 0;
+	}
+
+	/* A chain is about one entry long (twice as many chains as entries and a secret
+	 * hash); one this long means the secret is being attacked: do not make it longer. */
+	n = 0;
+	for (i = t->buckets[bucket]; i != VSW_MAC_NONE; i = t->entries[i].hnext)
+		n++;
+	if (n >= VSW_MAC_CHAIN_MAX) {
+		t->stats.chain_full++;
+		return -ENOSPC;
 	}
 
 	if (t->n_entries == t->max_entries) {
@@ -378,13 +370,12 @@ vsw_mac_learn(struct vsw_mac_table *table, const struct ether_addr *mac, uint16_
 	i = t->free_head;
 	e = &t->entries[i];
 	t->free_head = e->hnext;
-	bucket = &t->buckets[vsw_mac_hash(t, key) & t->bucket_mask];
 	e->key = key;
-	e->last_seen_ns = t->clock_ns;
+	e->last_seen_ns = e->lru_ns = t->clock_ns;
 	e->port = port;
 	e->used = true;
-	e->hnext = *bucket;
-	*bucket = i;
+	e->hnext = t->buckets[bucket];
+	t->buckets[bucket] = i;
 	vsw_mac_lru_append(t, i);
 	vsw_mac_port_inc(t, port);
 	t->n_entries++;
@@ -393,19 +384,101 @@ vsw_mac_learn(struct vsw_mac_table *table, const struct ether_addr *mac, uint16_
 }
 
 int
+vsw_mac_learn(struct vsw_mac_table *table, const struct ether_addr *mac, uint16_t vlan,
+	      uint16_t port, uint64_t now_ns)
+{
+	struct vsw_mac_table *t = table;
+	uint64_t key;
+
+	if (!vsw_mac_is_learnable(mac) || vlan > VSW_MAC_VLAN_MAX || port >= t->max_ports) {
+		t->stats.refused++;
+		return -EINVAL;
+	}
+	t->clock_ns = vsw_mac_now(t, now_ns);
+	key = vsw_mac_key(mac, vlan);
+	return vsw_mac_learn_key(t, key, vsw_mac_bucket(t, key), port);
+}
+
+int
 vsw_mac_lookup(const struct vsw_mac_table *table, const struct ether_addr *mac, uint16_t vlan,
 	       uint64_t now_ns, uint16_t *port)
 {
+	uint64_t key;
 	uint32_t i;
 
 	if (vlan > VSW_MAC_VLAN_MAX)
 		return -ENOENT;
-	i = vsw_mac_find(table, vsw_mac_key(mac, vlan));
+	key = vsw_mac_key(mac, vlan);
+	i = vsw_mac_find_in(table, key, vsw_mac_bucket(table, key));
 	if (i == VSW_MAC_NONE ||
 	    vsw_mac_expired(table, &table->entries[i], vsw_mac_now(table, now_ns)))
 		return -ENOENT;
 	*port = table->entries[i].port;
 	return 0;
+}
+
+static void
+vsw_mac_burst_chunk(struct vsw_mac_table *t, struct vsw_mac_req *reqs, unsigned int n,
+		    uint64_t now_ns)
+{
+	uint64_t skey[VSW_MAC_BURST_MAX], dkey[VSW_MAC_BURST_MAX];
+	uint32_t sb[VSW_MAC_BURST_MAX], db[VSW_MAC_BURST_MAX];
+	unsigned int i;
+
+	/* Keys and chains of the whole burst first, their chain heads fetched meanwhile. */
+	for (i = 0; i < n; i++) {
+		if (reqs[i].src) {
+			skey[i] = vsw_mac_key(reqs[i].src, reqs[i].vlan);
+			sb[i] = vsw_mac_bucket(t, skey[i]);
+			__builtin_prefetch(&t->buckets[sb[i]]);
+		}
+		if (reqs[i].dst) {
+			dkey[i] = vsw_mac_key(reqs[i].dst, reqs[i].vlan);
+			db[i] = vsw_mac_bucket(t, dkey[i]);
+			__builtin_prefetch(&t->buckets[db[i]]);
+		}
+	}
+	/* The first entry of each chain next (most chains hold one entry). */
+	for (i = 0; i < n; i++) {
+		uint32_t h;
+
+		if (reqs[i].src && (h = t->buckets[sb[i]]) != VSW_MAC_NONE)
+			__builtin_prefetch(&t->entries[h]);
+		if (reqs[i].dst && (h = t->buckets[db[i]]) != VSW_MAC_NONE)
+			__builtin_prefetch(&t->entries[h]);
+	}
+	/* Then each frame in order: its source learned before its destination is looked up,
+	 * and before the next frame's, exactly as learn + lookup one frame at a time. */
+	for (i = 0; i < n; i++) {
+		struct vsw_mac_req *r = &reqs[i];
+
+		if (r->src) {
+			if (!vsw_mac_is_learnable(r->src) || r->vlan > VSW_MAC_VLAN_MAX ||
+			    r->in_port >= t->max_ports) {
+				t->stats.refused++;
+			} else {
+				t->clock_ns = vsw_mac_now(t, now_ns);
+				vsw_mac_learn_key(t, skey[i], sb[i], r->in_port);
+			}
+		}
+		r->out_port = VSW_MAC_PORT_NONE;
+		if (r->dst && r->vlan <= VSW_MAC_VLAN_MAX) {
+			uint32_t e = vsw_mac_find_in(t, dkey[i], db[i]);
+
+			if (e != VSW_MAC_NONE &&
+			    !vsw_mac_expired(t, &t->entries[e], vsw_mac_now(t, now_ns)))
+				r->out_port = t->entries[e].port;
+		}
+	}
+}
+
+void
+vsw_mac_learn_lookup_burst(struct vsw_mac_table *table, struct vsw_mac_req *reqs, unsigned int n,
+			   uint64_t now_ns)
+{
+	for (unsigned int i = 0; i < n; i += VSW_MAC_BURST_MAX)
+		vsw_mac_burst_chunk(table, reqs + i,
+				    n - i < VSW_MAC_BURST_MAX ? n - i : VSW_MAC_BURST_MAX, now_ns);
 }
 
 unsigned int
@@ -415,13 +488,20 @@ vsw_mac_age(struct vsw_mac_table *table, uint64_t now_ns)
 	unsigned int n = 0;
 
 	t->clock_ns = vsw_mac_now(t, now_ns);
-	/* Each port's list is in learn order and time never runs backwards here, so the
-	 * expired entries of a port are a prefix of its list. */
+	/* Every expired entry is in the prefix of its port's list whose lru_ns is an aging
+	 * time old (see the top of this file); the rest of that prefix was learned again
+	 * since, less than VSW_MAC_REFRESH_NS after it was appended. */
 	for (uint32_t p = 0; p < t->max_ports; p++) {
-		while (t->ports[p].head != VSW_MAC_NONE &&
-		       vsw_mac_expired(t, &t->entries[t->ports[p].head], t->clock_ns)) {
-			vsw_mac_remove(t, t->ports[p].head);
-			n++;
+		uint32_t i = t->ports[p].head;
+
+		while (i != VSW_MAC_NONE && t->clock_ns - t->entries[i].lru_ns >= t->aging_ns) {
+			uint32_t next = t->entries[i].next;
+
+			if (vsw_mac_expired(t, &t->entries[i], t->clock_ns)) {
+				vsw_mac_remove(t, i);
+				n++;
+			}
+			i = next;
 		}
 	}
 	t->stats.aged += n;

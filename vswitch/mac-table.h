@@ -4,20 +4,35 @@
  *
  * Contract:
  * - Bounded: every entry is preallocated by vsw_mac_table_create(); learn, lookup, age and
- *   flush never allocate. Lookup is O(1): a hash table of chains over the entry array, with
- *   SipHash-1-3 keyed by a random secret per table, because guests choose the source MACs
- *   that are learned and must not be able to pile them into one chain.
+ *   flush never allocate. Lookup is O(1): a hash table of chains over the entry array (twice
+ *   as many chains as entries). Guests choose the source MACs that are learned, so the hash
+ *   is keyed: multiply-shift with a random odd 64-bit multiplier and addend per table
+ *   (getrandom()), under which two distinct keys share a chain with probability at most
+ *   2 / chains whatever keys a guest picks, since which keys collide depends on the secret
+ *   (a CRC, even seeded, is linear: its collisions are the same for every seed). It costs
+ *   a multiply and an add (SipHash-1-3, used before, was ~10 % of a bridge worker's time
+ *   at two hashes a frame). As a bound in case the secret were ever inferred (e.g. by
+ *   timing), a chain never grows beyond
+ *   VSW_MAC_CHAIN_MAX: a new MAC that would lengthen a full chain is not learned (counted
+ *   in chain_full; its frames are still forwarded, replies to it flooded), so lookups
+ *   stay bounded and no other entry is pushed out by it.
  * - Time is passed in by the caller ('now_ns', any clock in nanoseconds, e.g. the worker's
  *   monotonic clock or a pcap replay's virtual one); nothing here reads a clock. The table
  *   never lets time run backwards: it uses the latest 'now_ns' it has been given.
  * - Aging: an entry expires when now >= last_seen + aging time (default 300 s, as the Linux
- *   bridge and OVS); from then on lookup and dump ignore it and vsw_mac_age() frees it.
- *   Learning it again (from any port) refreshes it.
+ *   bridge and OVS), last_seen being exact (every learn updates it); from then on lookup and
+ *   dump ignore it and vsw_mac_age() frees it. Learning it again (from any port) refreshes
+ *   it.
  * - Size cap (default 8192) with fair eviction, as OVS mac-learning does: when the table is
- *   full, the entry evicted is the least recently learned one of the port that owns the
- *   most entries. A guest flooding random source MACs therefore only recycles its own
- *   entries once it is the biggest owner, and cannot push out the few MACs of other ports.
- *   Finding that port is O(1): ports are kept in lists by entry count.
+ *   full, the entry evicted belongs to the port that owns the most entries, and is its least
+ *   recently learned one to within VSW_MAC_REFRESH_NS (1 s): its last learn is less than
+ *   VSW_MAC_REFRESH_NS after the oldest last learn among that port's entries. (Learning
+ *   an entry again moves it in its port's recency order at most once per
+ *   VSW_MAC_REFRESH_NS, so a busy MAC costs a store per frame, not a list relink; entries
+ *   learned a second or more apart are evicted strictly oldest first.) A guest flooding
+ *   random source MACs therefore only recycles its own entries once it is the biggest
+ *   owner, and cannot push out the few MACs of other ports. Finding that port is O(1):
+ *   ports are kept in lists by entry count.
  * - Only valid unicast source MACs are learned: multicast, broadcast and all-zero sources
  *   are refused (-EINVAL). A MAC seen on another port moves to it (the guest migrated or
  *   the topology changed); the last port to send it wins.
@@ -26,7 +41,8 @@
  *   table has no lock.
  * - Port indexes are those of port.h (below 'max_ports'). Before a port index is reused,
  *   vsw_mac_flush_port() must forget the old port's entries.
- * - Functions return 0 or -errno; age/flush return the number of entries removed.
+ * - Functions return 0 or -errno (learn: -EINVAL refused, -ENOSPC chain full); age/flush
+ *   return the number of entries removed.
  */
 #ifndef VSW_MAC_TABLE_H
 #define VSW_MAC_TABLE_H
@@ -42,6 +58,10 @@
 #define VSW_MAC_MAX_PORTS_DEFAULT   1024 /* PORT_MAX */
 #define VSW_MAC_MAX_PORTS_LIMIT	    65536
 #define VSW_MAC_VLAN_MAX	    4095
+#define VSW_MAC_REFRESH_NS	    1000000000ull /* recency granularity of eviction */
+#define VSW_MAC_CHAIN_MAX	    16		  /* entries in one hash chain at most */
+#define VSW_MAC_BURST_MAX	    64		  /* frames per chunk of a burst call */
+#define VSW_MAC_PORT_NONE	    0xffff
 
 struct vsw_mac_table;
 
@@ -67,6 +87,7 @@ struct vsw_mac_stats {
 	uint64_t aged;		/* entries freed by vsw_mac_age() */
 	uint64_t flushed;	/* entries freed by flush */
 	uint64_t refused;	/* learn calls refused (bad source MAC, VLAN or port) */
+	uint64_t chain_full;	/* new MACs not learned: their hash chain was full */
 };
 
 /* Called for each live entry by vsw_mac_dump(); a non-zero return stops the dump. */
@@ -105,6 +126,26 @@ int vsw_mac_learn(struct vsw_mac_table *table, const struct ether_addr *mac, uin
  * expired. */
 int vsw_mac_lookup(const struct vsw_mac_table *table, const struct ether_addr *mac, uint16_t vlan,
 		   uint64_t now_ns, uint16_t *port);
+
+/* One frame of vsw_mac_learn_lookup_burst(). */
+struct vsw_mac_req {
+	const struct ether_addr *src; /* learned on 'in_port', unless NULL */
+	const struct ether_addr *dst; /* looked up, unless NULL */
+	uint16_t vlan;
+	uint16_t in_port;
+	uint16_t out_port; /* set: the port of 'dst', or VSW_MAC_PORT_NONE */
+};
+
+/*
+ * A burst of frames: for each of reqs[0..n) in order, exactly what vsw_mac_learn() of its
+ * source then vsw_mac_lookup() of its destination at 'now_ns' would do (so a frame's
+ * lookup sees the sources of the frames before it, not after), with the hashing of the
+ * whole burst done first and the chains prefetched. The return values of those calls are
+ * not reported: a refused learn is counted in the stats, a failed lookup gives
+ * VSW_MAC_PORT_NONE.
+ */
+void vsw_mac_learn_lookup_burst(struct vsw_mac_table *table, struct vsw_mac_req *reqs,
+				unsigned int n, uint64_t now_ns);
 
 /* Frees every entry expired at 'now_ns'; returns how many. */
 unsigned int vsw_mac_age(struct vsw_mac_table *table, uint64_t now_ns);

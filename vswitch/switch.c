@@ -143,7 +143,7 @@ vsw_fwd_flush(struct vsw_fwd *fwd)
 	fwd->n_touched = 0;
 }
 
-static void
+static inline void
 vsw_fwd_enqueue(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
 {
 	unsigned int slot = fwd->net->sw->port_slot[out->index];
@@ -232,6 +232,37 @@ vsw_fwd_output(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
 }
 
 void
+vsw_fwd_output_burst(struct vsw_fwd *fwd, struct port *out, struct pkt *const *pkts, unsigned int n)
+{
+	struct vsw_switch *sw = fwd->net->sw;
+	unsigned int slot = sw->port_slot[out->index];
+	struct pkt_batch *b = &fwd->out[slot];
+
+	if (sw->port_net[out->index] != fwd->net) {
+		port_count_ctr(out, VSW_CTR_TX_PORT_DOWN, n);
+		pkt_free_bulk(pkts, n);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct pkt *p = pkts[i];
+		unsigned int need = vsw_fwd_offload_need(p);
+
+		if (need && (out->offloads & need) != need) {
+			vsw_fwd_offload(fwd, out, p);
+			continue;
+		}
+		if (b->count == 0)
+			fwd->touched[fwd->n_touched++] = (uint16_t)slot;
+		b->pkts[b->count++] = p;
+		if (pkt_batch_is_full(b)) {
+			vsw_capture_tx(out, b);
+			port_tx_burst(out, 0, b);
+			b->count = 0;
+		}
+	}
+}
+
+void
 vsw_fwd_flood(struct vsw_fwd *fwd, struct port *in, struct pkt *p)
 {
 	struct vsw_net *net = fwd->net;
@@ -308,10 +339,13 @@ vsw_net_run(struct vsw_worker *w, struct vsw_net *net, uint64_t now_ns)
 static void
 vsw_worker_run_call(struct vsw_worker *w)
 {
+	/* Cheap peek first: the lock is taken only when a call is posted (set under it). */
+	if (!__atomic_load_n(&w->call_pending, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&w->lock);
 	if (w->call_pending) {
 		w->call_result = w->call_fn(w->call_arg);
-		w->call_pending = false;
+		__atomic_store_n(&w->call_pending, false, __ATOMIC_RELEASE);
 		pthread_cond_broadcast(&w->cond);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -415,7 +449,7 @@ vsw_worker_call(struct vsw_worker *w, int (*fn)(void *arg), void *arg)
 	pthread_mutex_lock(&w->lock);
 	w->call_fn = fn;
 	w->call_arg = arg;
-	w->call_pending = true;
+	__atomic_store_n(&w->call_pending, true, __ATOMIC_RELEASE);
 	if (write(w->wakefd, &one, sizeof(one)) < 0) {
 		/* The eventfd counter cannot overflow here; the worker also wakes every tick. */
 	}

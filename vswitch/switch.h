@@ -215,6 +215,9 @@ unsigned int vsw_switch_run_once(struct vsw_switch *sw, uint64_t now_ns);
  * 'in' (copies; the original is consumed). Ownership passes in both cases. Dropping: free
  * the packet and count it on the ingress port with vsw_fwd_drop(). */
 void vsw_fwd_output(struct vsw_fwd *fwd, struct port *out, struct pkt *p);
+/* The same as vsw_fwd_output() of pkts[0..n) in order, the destination checked once. */
+void vsw_fwd_output_burst(struct vsw_fwd *fwd, struct port *out, struct pkt *const *pkts,
+			  unsigned int n);
 void vsw_fwd_flood(struct vsw_fwd *fwd, struct port *in, struct pkt *p);
 void vsw_fwd_drop(struct vsw_fwd *fwd, struct port *in, struct pkt *p, enum vsw_counter why);
 struct vsw_net *vsw_fwd_net(const struct vsw_fwd *fwd);

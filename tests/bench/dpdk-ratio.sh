@@ -14,25 +14,48 @@
 #                         flows each way through the router; every host announces itself
 #                         with an ARP request in the stream, whose replies are subtracted
 #                         from the forwarded count
+#   OVS-DPDK NORMAL       ovs-vswitchd-dpdk (Debian openvswitch-switch-dpdk), the same two
+#                         net_pcap ports and bridge pcaps in a netdev bridge with its default
+#                         NORMAL flow, one PMD on CPU 1; a private ovsdb-server and rundir under
+#                         the script's temporary directory, both started by hand inside the
+#                         script's network namespace (its netdev taps die with it), never
+#                         through systemd. The package is installed here if missing (bench-only:
+#                         not in `make deps`), with policy-rc.d keeping its service stopped.
 # Each is run RUNS times (default 3) for SECONDS (default 10); netbackd's rate is the growth of
-# its ports' tx_packets between two `nbctl stats` after a 3 s warm-up, testpmd's the median of
-# its per-second Tx-pps sums. Prints every run, the medians, netbackd's busy cycles per packet
-# (pmd-stats) and the ratios to testpmd mac. Needs root (netbackd runs in a network namespace
-# of its own, since the nat mode makes a host TAP), scapy, dpdk-testpmd. Uses CPU 0 and 1 fully
-# while it runs.
+# its ports' tx_packets between two `nbctl stats` after a 3 s warm-up, OVS's the growth of its
+# ports' TX packets in `dpctl/show -s` (read live from the devices) after a 5 s warm-up,
+# testpmd's the median of its per-second Tx-pps sums. Prints every run, the medians, busy
+# cycles per packet (netbackd pmd-stats, OVS pmd-stats-show "avg processing cycles per
+# packet") and the ratios. Each run also measures the on-CPU share of the forwarding thread
+# (perf stat task-clock over the window; testpmd's from its 2nd second for SECONDS-2) and
+# prints rate / share, the rate per on-CPU core, with ratios of those too: on a machine
+# shared with other jobs the plain rates also compare how much CPU each contender got.
+# Needs root (netbackd runs in a network namespace of its own, since the nat mode makes a
+# host TAP), scapy, dpdk-testpmd, perf. Uses CPU 0 and 1 fully while it runs.
+# Environment: DPDK_RATIO_ONLY="testpmd ovs bridge route nat" (the default) picks contenders;
+# DPDK_RATIO_PERF=DIR also records `perf record -g` of netbackd for 5 s after each mode's
+# runs, into DIR/perf-MODE.data, reports its worker lcore's thread in DIR/perf-MODE.txt and
+# its on-CPU ns per packet in DIR/stat-MODE.txt; DPDK_RATIO_KEEP=DIR keeps the work files
+# (logs, pcaps, stats) there; NB_BIN=DIR takes netbackd and nbctl from DIR.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${NB_BIN:-$TOP/build/bin}
 SECS=${1:-10}
 RUNS=${2:-3}
+ONLY=" ${DPDK_RATIO_ONLY:-testpmd ovs bridge route nat} "
+PERF_DIR=${DPDK_RATIO_PERF:-}
+want() { [[ $ONLY == *" $1 "* ]]; }
 W=$(mktemp -d /tmp/nb-dpdk-ratio.XXXXXX)
 NS=nbdr-$$
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for f in "$W"/ovs/*.pid; do [ -s "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done
 	sleep 1
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
+	for f in "$W"/ovs/*.pid; do [ -s "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null; done
+	[ -n "${DPDK_RATIO_KEEP:-}" ] && cp -r "$W" "$DPDK_RATIO_KEEP"
 	rm -rf "$W" /var/run/dpdk/nbdr-*-$$
 }
 trap cleanup EXIT
@@ -74,16 +97,46 @@ PY
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# On-CPU share of the forwarding thread over a window: the other jobs on this 2-vCPU VM
+# preempt it, so besides the rates the script reports the share of the window each
+# forwarding thread actually ran (perf stat task-clock of that thread; the VM has no
+# hardware counters) and the rate per on-CPU core (rate / share), which is what compares
+# the data paths when the sharing differs between their runs.
+oncpu_start() { # PID COMM_REGEX SECONDS OUTFILE: perf stat of that thread, in the background
+	local tid
+	tid=$(ps -T -o spid=,comm= -p "$1" 2>/dev/null | awk -v re="$2" '$2 ~ re {print $1; exit}')
+	[ -n "$tid" ] || return 0
+	perf stat -x, -e task-clock -t "$tid" -o "$4" -- sleep "$3" >/dev/null 2>&1 &
+	ONCPU_PID=$!
+}
+oncpu_wait() { # for the perf stat started last (in this shell: not in a $(...))
+	[ -n "${ONCPU_PID:-}" ] && wait "$ONCPU_PID" 2>/dev/null
+	ONCPU_PID=
+}
+oncpu_share() { # OUTFILE SECONDS: share of the window the thread was on a CPU (0-1)
+	awk -F, -v s="$2" '$3 ~ /^task-clock/ {printf "%.3f", $1 / 1000 / s; f = 1}
+		END {if (!f) print "0"}' "$1" 2>/dev/null || echo 0
+}
+declare -A SHARE
+
 # ---- testpmd -------------------------------------------------------------------------------
 declare -A RES CPP
 VDEV="--vdev=net_pcap0,rx_pcap=$W/br_a.pcap,infinite_rx=1 --vdev=net_pcap1,rx_pcap=$W/br_b.pcap,infinite_rx=1"
 for m in io mac; do
-	for r in $(seq "$RUNS"); do
+	want testpmd || continue
+	for _ in $(seq "$RUNS"); do
 		# shellcheck disable=SC2086
 		timeout -s INT $((SECS + 3)) dpdk-testpmd -l 0-1 --no-pci --no-huge -m 512 \
 			--file-prefix=nbdr-tp-$$ --log-level=lib.eal:error $VDEV -- \
 			--forward-mode=$m --stats-period=1 -a --nb-cores=1 --total-num-mbufs=16384 \
-			--no-lsc-interrupt --no-flush-rx >"$W/tp.log" 2>&1 </dev/null
+			--no-lsc-interrupt --no-flush-rx >"$W/tp.log" 2>&1 </dev/null &
+		tp=$!
+		sleep 2
+		# timeout's child is testpmd; its forwarding lcore thread is rte-worker-1.
+		oncpu_start "$(pgrep -P "$tp" | head -n 1)" '^rte-worker-1$' "$((SECS - 2))" "$W/tp-oncpu.csv"
+		wait "$tp"
+		oncpu_wait
+		SHARE[tp_$m]+="$(oncpu_share "$W/tp-oncpu.csv" "$((SECS - 2))") "
 		v=$(/usr/bin/python3 - "$W/tp.log" <<'PY'
 import re, statistics, sys
 blocks = open(sys.argv[1], errors="replace").read().split("Port statistics ====")[1:]
@@ -97,9 +150,94 @@ PY
 	done
 done
 
-# ---- netbackd ------------------------------------------------------------------------------
+# ---- OVS-DPDK NORMAL -----------------------------------------------------------------------
 ip netns add "$NS" || exit 1
 ip -n "$NS" link set lo up
+OVSD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+ovs_install() { # bench-only dependency; the package's service must not start
+	dpkg -s openvswitch-switch-dpdk >/dev/null 2>&1 && [ -x "$OVSD" ] && return 0
+	local prc=/usr/sbin/policy-rc.d made=
+	if [ ! -e "$prc" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$prc" && chmod 755 "$prc" && made=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		openvswitch-switch-dpdk >"$W/apt.log" 2>&1
+	local rc=$?
+	[ -n "$made" ] && rm -f "$prc"
+	return $rc
+}
+O=$W/ovs
+VSCTL() { ovs-vsctl --db="unix:$O/db.sock" --timeout=30 "$@"; }
+OAPP() { ovs-appctl --timeout=30 -t "$O/vswitchd.ctl" "$@"; }
+ovs_tx() { # TX packets of the two dpdk ports, read from the devices
+	OAPP dpctl/show -s | awk '/port [0-9]+: p[01] /{p=1; next} /port [0-9]+:/{p=0}
+		p && /TX packets:/{sub(/.*TX packets:/, ""); s += $1} END {print s + 0}'
+}
+ovs_stop() { # by the pids in our own rundir, TERM then KILL
+	local f p
+	for f in ovs-vswitchd ovsdb-server; do
+		[ -s "$O/$f.pid" ] || continue
+		p=$(cat "$O/$f.pid")
+		kill -TERM "$p" 2>/dev/null
+		for _ in $(seq 100); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+		rm -f "$O/$f.pid"
+	done
+}
+run_ovs() {
+	local a b t0 t1 c
+	ovs_install || { echo "dpdk-ratio: openvswitch-switch-dpdk could not be installed" >&2; return 1; }
+	mkdir -p "$O"
+	ovsdb-tool create "$O/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+	ovsdb-server "$O/conf.db" --remote="punix:$O/db.sock" --pidfile="$O/ovsdb-server.pid" 2>/dev/null \
+		--unixctl="$O/ovsdb-server.ctl" --detach --log-file="$O/ovsdb-server.log" || return 1
+	VSCTL --no-wait init &&
+		VSCTL --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+			other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+			other_config:dpdk-extra="--no-huge --legacy-mem -m 1024 --no-pci --file-prefix=nbdr-ovs-$$ --log-level=lib.eal:error" ||
+		return 1
+	# --legacy-mem keeps OVS from adding --in-memory, which --no-huge cannot go with.
+	ip netns exec "$NS" "$OVSD" "unix:$O/db.sock" --pidfile="$O/ovs-vswitchd.pid" \
+		--unixctl="$O/vswitchd.ctl" --detach --log-file="$O/ovs-vswitchd.log" \
+		2>"$O/ovs-vswitchd.console" || return 1
+	VSCTL add-br br0 -- set bridge br0 datapath_type=netdev &&
+		VSCTL add-port br0 p0 -- set Interface p0 type=dpdk \
+			"options:dpdk-devargs=net_pcap0,rx_pcap=$W/br_a.pcap,infinite_rx=1" &&
+		VSCTL add-port br0 p1 -- set Interface p1 type=dpdk \
+			"options:dpdk-devargs=net_pcap1,rx_pcap=$W/br_b.pcap,infinite_rx=1" || return 1
+	sleep 5 # MAC learning, megaflow and EMC installs
+	for _ in $(seq "$RUNS"); do
+		OAPP dpif-netdev/pmd-stats-clear >/dev/null
+		a=$(ovs_tx)
+		t0=$(date +%s.%N)
+		oncpu_start "$(cat "$O/ovs-vswitchd.pid")" '^pmd' "$SECS" "$W/ovs-oncpu.csv"
+		sleep "$SECS"
+		b=$(ovs_tx)
+		t1=$(date +%s.%N)
+		oncpu_wait
+		SHARE[ovs]+="$(oncpu_share "$W/ovs-oncpu.csv" "$SECS") "
+		# Processing cycles / packets of every PMD: "... per packet: 406.80 (CYCLES/PKTS)".
+		c=$(OAPP dpif-netdev/pmd-stats-show | awk -F'[(/)]' '/avg processing cycles per packet/ \
+			{c += $2; p += $3} END {printf "%.0f", p ? c / p : 0}')
+		RES[ovs]+="$(/usr/bin/python3 -c "print('%.3f' % (($b - $a) / ($t1 - $t0) / 1e6))") "
+		CPP[ovs]+="${c:-?} "
+	done
+	OAPP dpif-netdev/pmd-stats-show >"$W/ovs-pmd.txt" 2>&1
+	OAPP dpctl/show -s >"$W/ovs-ports.txt" 2>&1
+	ovs_stop
+	return 0
+}
+if want ovs && ! run_ovs; then
+	echo "dpdk-ratio: OVS-DPDK could not be set up (see below)" >&2
+	tail -n 5 "$O/ovs-vswitchd.log" >&2 2>/dev/null
+	ovs_stop
+	RES[ovs]="0 "
+fi
+
+# ---- netbackd ------------------------------------------------------------------------------
 RUN=$W/run
 NBCTL() { "$BIN/nbctl" --rundir "$RUN" "$@"; }
 tx_sum() { # PORT...: frames forwarded (sent, less the ARP replies of the router)
@@ -161,35 +299,98 @@ PY
 		read -r c0 p0 < <(pmd)
 		a=$(tx_sum p0 p1)
 		t0=$(date +%s.%N)
+		oncpu_start "$(cat "$RUN/netbackd.pid")" '^rte-worker-1$' "$SECS" "$W/nb-oncpu.csv"
 		sleep "$SECS"
 		b=$(tx_sum p0 p1)
 		t1=$(date +%s.%N)
+		oncpu_wait
+		SHARE[nb_$mode]+="$(oncpu_share "$W/nb-oncpu.csv" "$SECS") "
 		read -r c1 p1 < <(pmd)
 		RES[nb_$mode]+="$(/usr/bin/python3 -c "print('%.3f' % (($b - $a) / ($t1 - $t0) / 1e6))") "
 		CPP[nb_$mode]+="$(/usr/bin/python3 -c "print('%.0f' % (($c1 - $c0) / max(1, $p1 - $p0)))") "
 	done
 	NBCTL stats >"$W/stats-$mode.txt"
+	if [ -n "$PERF_DIR" ]; then
+		mkdir -p "$PERF_DIR"
+		# On-CPU time of the worker thread per forwarded packet (task-clock: this VM has
+		# no hardware counters): unlike the TSC busy cycles, it leaves out the time the
+		# lcore spent preempted by other jobs.
+		local tid
+		tid=$(ps -T -o spid=,comm= -p "$(cat "$RUN/netbackd.pid")" | awk '$2 == "rte-worker-1" {print $1}')
+		a=$(tx_sum p0 p1)
+		perf stat -x, -e task-clock -t "$tid" -o "$PERF_DIR/stat-$mode.csv" -- sleep 5 \
+			>/dev/null 2>&1
+		b=$(tx_sum p0 p1)
+		/usr/bin/python3 - "$PERF_DIR/stat-$mode.csv" $((b - a)) <<'PY' | tee -a "$PERF_DIR/stat-$mode.txt"
+import sys
+v = {}
+for line in open(sys.argv[1]):
+    f = line.strip().split(",")
+    if len(f) > 2 and f[0].replace(".", "").isdigit():
+        v[f[2].split(":")[0]] = float(f[0])
+n = int(sys.argv[2])
+ms = v.get("task-clock", 0)
+print("# perf stat of the worker: %.1f ns on-CPU per packet, %.0f %% of the 5 s on CPU (%d packets)"
+      % (ms * 1e6 / max(n, 1), ms / 50, n))
+PY
+		perf record -q -g -p "$(cat "$RUN/netbackd.pid")" -o "$PERF_DIR/perf-$mode.data" \
+			-- sleep 5 >/dev/null 2>&1
+		# The worker lcore's thread only, shares of its own samples.
+		perf report -q --no-children --stdio --percent-limit 0.5 -g none \
+			--comms rte-worker-1 --percentage relative --sort dso,sym \
+			-i "$PERF_DIR/perf-$mode.data" >"$PERF_DIR/perf-$mode.txt" 2>/dev/null
+		perf report -q --no-children --stdio --percent-limit 0.5 -g none \
+			--comms rte-worker-1 --percentage relative --sort dso \
+			-i "$PERF_DIR/perf-$mode.data" >>"$PERF_DIR/perf-$mode.txt" 2>/dev/null
+	fi
 	kill -TERM "$(cat "$RUN/netbackd.pid")" "$(cat "$RUN/nb-simhv.pid")"
 	for _ in $(seq 50); do [ -e "$RUN/netbackd.pid" ] || break; sleep 0.1; done
 	rm -rf "$RUN"
 }
 for mode in bridge route nat; do
+	want "$mode" || continue
 	if ! run_nb "$mode"; then
 		echo "dpdk-ratio: netbackd $mode could not be set up" >&2
 		RES[nb_$mode]="0 "
 	fi
 done
 
-tpmac=$(median ${RES[tp_mac]})
-printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd io" "${RES[tp_io]}" "$(median ${RES[tp_io]})"
-printf '%-16s runs: %-24s median %6.2f Mpps\n' "testpmd mac" "${RES[tp_mac]}" "$tpmac"
+ratio() { /usr/bin/python3 -c "print('%.3f' % ($1 / $2) if $2 else 'n/a')"; }
+# Median over the runs of rate / on-CPU share (Mpps per on-CPU core).
+percore() { # KEY
+	/usr/bin/python3 - "${RES[$1]:-}" "${SHARE[$1]:-}" <<'PY'
+import statistics, sys
+r = [float(x) for x in sys.argv[1].split()]
+s = [float(x) for x in sys.argv[2].split()]
+v = [a / b for a, b in zip(r, s) if b > 0]
+print("%.2f" % statistics.median_low(v) if v else 0)
+PY
+}
+tpmac=$(median ${RES[tp_mac]:-0})
+ovsmed=$(median ${RES[ovs]:-0})
+brmed=$(median ${RES[nb_bridge]:-0})
+tpmac_c=$(percore tp_mac)
+ovs_c=$(percore ovs)
+br_c=$(percore nb_bridge)
+line() { # NAME KEY EXTRA
+	printf '%-16s runs: %-22s median %6.2f Mpps  on-CPU share %-17s per on-CPU core %6.2f Mpps%s\n' \
+		"$1" "${RES[$2]}" "$(median ${RES[$2]})" "${SHARE[$2]:-?}" "$(percore "$2")" "$3"
+}
+want testpmd && line "testpmd io" tp_io ""
+want testpmd && line "testpmd mac" tp_mac ""
+want ovs && line "OVS-DPDK NORMAL" ovs "  processing cycles/pkt ${CPP[ovs]:-?}"
+want ovs && sed -n '/pmd thread/,/avg processing/p' "$W/ovs-pmd.txt" 2>/dev/null |
+	grep -E "pmd thread|packets received|emc hits|megaflow hits|miss with|avg processing" | sed 's/^/#  /'
 for mode in bridge route nat; do
+	want "$mode" || continue
 	med=$(median ${RES[nb_$mode]})
-	printf '%-16s runs: %-24s median %6.2f Mpps  busy cycles/pkt %s  ratio to testpmd mac %.3f\n' \
-		"netbackd $mode" "${RES[nb_$mode]}" "$med" "${CPP[nb_$mode]:-?}" \
-		"$(/usr/bin/python3 -c "print($med / $tpmac if $tpmac else 0)")"
+	mc=$(percore "nb_$mode")
+	line "netbackd $mode" "nb_$mode" "  busy cycles/pkt ${CPP[nb_$mode]:-?}"
+	printf '  ratios (rate medians)            / testpmd mac %s  / OVS NORMAL %s  / bridge %s\n' \
+		"$(ratio "$med" "$tpmac")" "$(ratio "$med" "$ovsmed")" "$(ratio "$med" "$brmed")"
+	printf '  ratios (per on-CPU core medians) / testpmd mac %s  / OVS NORMAL %s  / bridge %s\n' \
+		"$(ratio "$mc" "$tpmac_c")" "$(ratio "$mc" "$ovs_c")" "$(ratio "$mc" "$br_c")"
 	# Where the packets went, and the drops (warm-up included: the nat uplink receives
 	# before the inside port exists, so its early frames have no session).
 	grep -E "^p[01] |tx:|nobuf|full|nat_|l3_" "$W/stats-$mode.txt" 2>/dev/null | sed 's/^/#   /'
-
 done

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-mac-table.c - unit tests of vswitch/mac-table: learn and lookup, aging at its
- * boundary, the size cap and fair eviction, moves, refusal of multicast sources, flushes,
- * dumps, and 100k random operations checked against a simple reference model.
+ * boundary, the size cap and fair eviction (least recently learned to within the refresh
+ * time), the chain bound, bursts, moves, refusal of multicast sources, flushes, dumps, and
+ * 100k random operations checked against a simple reference model of the contract.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -270,6 +271,96 @@ eviction_takes_oldest_entry_of_biggest_port(void **state)
 }
 
 static void
+eviction_order_is_learn_order_to_within_the_refresh_time(void **state)
+{
+	struct vsw_mac_table *t = make_table(3, 0, 4);
+	struct ether_addr a = mac_of(1), b = mac_of(2), c = mac_of(3), d = mac_of(4), e = mac_of(5);
+	int pa, pb;
+
+	(void)state;
+	/* a, b, c learned 0.1 s apart; a learned again at 0.5 s, still within the refresh
+	 * time of b's last learn: either a or b may go, never c, and exactly one of them. */
+	assert_int_equal(vsw_mac_learn(t, &a, 0, 1, 0), 0);
+	assert_int_equal(vsw_mac_learn(t, &b, 0, 1, S / 10), 0);
+	assert_int_equal(vsw_mac_learn(t, &c, 0, 1, 2 * S / 10), 0);
+	assert_int_equal(vsw_mac_learn(t, &a, 0, 1, 5 * S / 10), 0);
+	assert_int_equal(vsw_mac_learn(t, &d, 0, 1, 6 * S / 10), 0);
+	pa = port_of(t, a, 0, S);
+	pb = port_of(t, b, 0, S);
+	assert_true((pa == 1 && pb == -1) || (pa == -1 && pb == 1));
+	assert_int_equal(port_of(t, c, 0, S), 1);
+	assert_int_equal(port_of(t, d, 0, S), 1);
+	/* Learned again a refresh time later, c is younger than d: d goes next. */
+	assert_int_equal(vsw_mac_learn(t, &c, 0, 1, 2 * S / 10 + VSW_MAC_REFRESH_NS), 0);
+	if (pa == 1)
+		assert_int_equal(vsw_mac_learn(t, &a, 0, 1, 5 * S / 10 + VSW_MAC_REFRESH_NS), 0);
+	else
+		assert_int_equal(vsw_mac_learn(t, &b, 0, 1, S / 10 + VSW_MAC_REFRESH_NS), 0);
+	assert_int_equal(vsw_mac_learn(t, &e, 0, 1, 2 * VSW_MAC_REFRESH_NS), 0);
+	assert_int_equal(port_of(t, d, 0, 2 * VSW_MAC_REFRESH_NS), -1);
+	assert_int_equal(port_of(t, c, 0, 2 * VSW_MAC_REFRESH_NS), 1);
+	assert_int_equal(port_of(t, e, 0, 2 * VSW_MAC_REFRESH_NS), 1);
+	assert_int_equal(vsw_mac_count(t), 3);
+	vsw_mac_table_destroy(t);
+}
+
+static void
+honest_macs_never_hit_the_chain_bound(void **state)
+{
+	struct vsw_mac_table *t = make_table(65536, 0, 0);
+	struct vsw_mac_stats st;
+
+	(void)state;
+	/* A full table of sequential MACs (what a naive hash would pile up): every one is
+	 * learned and found. */
+	for (uint32_t i = 0; i < 65536; i++) {
+		struct ether_addr m = mac_of(i << 8);
+
+		assert_int_equal(vsw_mac_learn(t, &m, (uint16_t)(i & 7), 1, 0), 0);
+	}
+	for (uint32_t i = 0; i < 65536; i += 97)
+		assert_int_equal(port_of(t, mac_of(i << 8), (uint16_t)(i & 7), 0), 1);
+	vsw_mac_get_stats(t, &st);
+	assert_int_equal(st.chain_full, 0);
+	assert_int_equal(st.evicted, 0);
+	assert_int_equal(vsw_mac_count(t), 65536);
+	vsw_mac_table_destroy(t);
+}
+
+static void
+burst_is_learn_then_lookup_per_frame(void **state)
+{
+	struct vsw_mac_table *t = make_table(0, 0, 8);
+	struct ether_addr a = mac_of(1), b = mac_of(2), c = mac_of(3),
+			  bad = { { 1, 0, 0, 0, 0, 1 } };
+	struct vsw_mac_req r[5] = {
+		{ .src = &a, .dst = &b, .in_port = 1 },	  /* b unknown yet */
+		{ .src = &b, .dst = &a, .in_port = 2 },	  /* a learned by the frame before */
+		{ .src = &a, .dst = &b, .in_port = 1 },	  /* b known now */
+		{ .src = &bad, .dst = &c, .in_port = 3 }, /* refused, c unknown */
+		{ .src = NULL, .dst = NULL, .in_port = 3 },
+	};
+	struct vsw_mac_stats st;
+
+	(void)state;
+	vsw_mac_learn_lookup_burst(t, r, 5, S);
+	assert_int_equal(r[0].out_port, VSW_MAC_PORT_NONE);
+	assert_int_equal(r[1].out_port, 1);
+	assert_int_equal(r[2].out_port, 2);
+	assert_int_equal(r[3].out_port, VSW_MAC_PORT_NONE);
+	assert_int_equal(r[4].out_port, VSW_MAC_PORT_NONE);
+	vsw_mac_get_stats(t, &st);
+	assert_int_equal(st.learned, 2);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(vsw_mac_count(t), 2);
+	/* Expired entries are not found by a burst either. */
+	r[0].src = NULL;
+	vsw_mac_learn_lookup_burst(t, r, 1, S + 300 * S);
+	assert_int_equal(r[0].out_port, VSW_MAC_PORT_NONE);
+	vsw_mac_table_destroy(t);
+}
+
+static void
 mac_seen_on_another_port_moves(void **state)
 {
 	struct vsw_mac_table *t = make_table(0, 0, 0);
@@ -460,14 +551,12 @@ struct model_entry {
 	uint16_t vlan;
 	uint16_t port;
 	uint64_t last_seen;
-	uint64_t seq; /* order of last learn: per port, smallest is the oldest */
 };
 
 struct model {
 	struct model_entry e[M_MAX];
 	unsigned int n;
 	uint64_t clock;
-	uint64_t seq;
 };
 
 static const uint16_t m_vlans[M_VLANS] = { 0, 7, 4095 };
@@ -534,6 +623,8 @@ m_check_key(const struct vsw_mac_table *t, const struct model *m, uint32_t mac_i
 			 m_expected_port(m, mac_idx, vlan, now));
 }
 
+static unsigned int m_age(struct model *m, uint64_t now);
+
 static void
 m_learn(struct vsw_mac_table *t, struct model *m, uint32_t mac_idx, uint16_t vlan, uint16_t port,
 	uint64_t now)
@@ -548,7 +639,7 @@ m_learn(struct vsw_mac_table *t, struct model *m, uint32_t mac_idx, uint16_t vla
 	i = m_find(m, mac_idx, vlan);
 	if (i < 0 && m->n == M_MAX) {
 		unsigned int counts[M_PORTS], max = 0;
-		int victim = -1, oldest = -1;
+		int victim = -1, oldest = -1, gone = -1;
 
 		for (uint16_t p = 0; p < M_PORTS; p++) {
 			counts[p] = m_port_count(m, p);
@@ -570,14 +661,39 @@ m_learn(struct vsw_mac_table *t, struct model *m, uint32_t mac_idx, uint16_t vla
 			}
 		}
 		assert_int_not_equal(victim, -1);
+		/* Which entry went: a live one no longer found, or else an expired one. The
+		 * contract: its last learn is less than VSW_MAC_REFRESH_NS after the oldest
+		 * last learn of the victim port (least recently learned to within that). */
 		for (int j = 0; j < M_MAX; j++)
 			if (m->e[j].used && m->e[j].port == victim &&
-			    (oldest < 0 || m->e[j].seq < m->e[oldest].seq))
+			    (oldest < 0 || m->e[j].last_seen < m->e[oldest].last_seen))
 				oldest = j;
 		assert_int_not_equal(oldest, -1);
-		if (oldest >= 0) {
-			m->e[oldest].used = false;
+		for (int j = 0; j < M_MAX; j++) {
+			if (!m->e[j].used || m->e[j].port != victim ||
+			    m_expected_port(m, m->e[j].mac_idx, m->e[j].vlan, now) < 0)
+				continue;
+			if (port_of(t, m_macs[m->e[j].mac_idx], m->e[j].vlan, now) < 0) {
+				assert_int_equal(gone, -1);
+				gone = j;
+			}
+		}
+		if (gone >= 0) {
+			assert_true(m->e[gone].last_seen <
+				    m->e[oldest].last_seen + VSW_MAC_REFRESH_NS);
+			m->e[gone].used = false;
 			m->n--;
+		} else {
+			/* An expired entry of that port went (the oldest one is expired, so
+			 * any expired one is within the contract). Which one is invisible
+			 * until they are freed: free them all now, on both sides. */
+			unsigned int expired = 0;
+
+			for (int j = 0; j < M_MAX; j++)
+				expired += m->e[j].used && m->e[j].port == victim &&
+					   m->clock - m->e[j].last_seen >= M_AGING_S * S;
+			assert_true(expired > 0);
+			assert_int_equal(vsw_mac_age(t, now), m_age(m, now) - 1);
 		}
 	} else {
 		assert_int_equal(vsw_mac_learn(t, &m_macs[mac_idx], vlan, port, now), 0);
@@ -592,7 +708,6 @@ m_learn(struct vsw_mac_table *t, struct model *m, uint32_t mac_idx, uint16_t vla
 	}
 	m->e[i].port = port;
 	m->e[i].last_seen = m->clock;
-	m->e[i].seq = ++m->seq;
 }
 
 static unsigned int
@@ -757,6 +872,9 @@ main(void)
 		cmocka_unit_test(size_cap_is_never_exceeded),
 		cmocka_unit_test(flooding_port_cannot_evict_other_ports_mac),
 		cmocka_unit_test(eviction_takes_oldest_entry_of_biggest_port),
+		cmocka_unit_test(eviction_order_is_learn_order_to_within_the_refresh_time),
+		cmocka_unit_test(honest_macs_never_hit_the_chain_bound),
+		cmocka_unit_test(burst_is_learn_then_lookup_per_frame),
 		cmocka_unit_test(mac_seen_on_another_port_moves),
 		cmocka_unit_test(multicast_broadcast_and_zero_sources_are_not_learned),
 		cmocka_unit_test(bad_vlan_or_port_is_refused),
