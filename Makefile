@@ -28,7 +28,8 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Library code: every .c under the module folders; programs: tools/*.c (one main each).
-LIB_DIRS  := netback netback/hv vswitch route nat tools/simhv tools/xl tools/ctl tools/guest
+LIB_DIRS  := netback netback/hv vswitch route nat tools/simhv tools/xl tools/ctl tools/guest \
+	     tools/bench
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 PROG_SRCS := $(wildcard tools/*.c)
