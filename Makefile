@@ -45,7 +45,7 @@ LIBNB     := $(BUILD)/libnetback.a
 .PRECIOUS: $(BUILD)/obj/%.o
 
 .PHONY: all deps programs unit-build check check-unit check-scenario check-san check-fuzz \
-	fuzz lint format demo clean
+	fuzz lint format demo bench clean
 
 all: deps
 	@$(MAKE) --no-print-directory programs
@@ -135,6 +135,12 @@ format:
 demo: deps
 	@$(MAKE) --no-print-directory programs
 	@scripts/demo
+
+# netback against its peers on the same pcaps (docs/benchmarks.md); BENCH_QUICK=1 for a short run.
+bench: deps
+	@scripts/install-deps --bench
+	@$(MAKE) --no-print-directory programs
+	@BENCH_QUICK=$(BENCH_QUICK) scripts/bench
 
 clean:
 	rm -rf build
