@@ -212,7 +212,7 @@ def plots(cases, out, docs):
     png2 = os.path.join(docs, "bench", "latency-cdf.png")
     script = [f"set terminal pngcairo size 900,560" if False else "set terminal png size 900,560",
               f"set output '{png1}'", "set logscale y", "set xlabel 'frame size (bytes, with FCS; IMIX at its mean)'",
-              "set ylabel 'Mpps forwarded (median)'", "set key outside right", "set grid",
+              "set ylabel 'Mpps forwarded (median)'", "set key below", "set grid",
               "set title 'Forwarding rate vs frame size (one run of make bench)'"]
     if plot_cmds:
         script.append("plot " + ", ".join(plot_cmds))
@@ -232,7 +232,7 @@ def plots(cases, out, docs):
             if os.path.getsize(f):
                 cdfs.append(f"'{f}' using ($1/1000):2 with steps title '{label}'")
     script += ["unset logscale", f"set output '{png2}'", "set logscale x", "set xlabel 'latency (us, generator stamp to sink)'",
-               "set ylabel 'fraction of frames'", "set title 'Latency CDF, netback bridge vif->vif'", "set key bottom right"]
+               "set ylabel 'fraction of frames'", "set title 'Latency CDF, netback bridge vif->vif'", "set key below"]
     if cdfs:
         script.append("plot " + ", ".join(cdfs))
     sp = os.path.join(pdir, "plots.gp")
