@@ -37,7 +37,8 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Library code: every .c under the module folders; programs: tools/*.c (one main each).
-LIB_DIRS  := netback netback/hv vswitch route nat dpdk tools/simhv tools/xl tools/ctl tools/guest
+LIB_DIRS  := netback netback/hv vswitch route nat dpdk tools/simhv tools/xl tools/ctl tools/guest \
+	     tools/bench
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 PROG_SRCS := $(wildcard tools/*.c)
@@ -53,7 +54,7 @@ LIBNB     := $(BUILD)/libnetback.a
 .PRECIOUS: $(BUILD)/obj/%.o
 
 .PHONY: all deps programs unit-build check check-unit check-scenario check-san check-fuzz \
-	fuzz lint format demo clean
+	fuzz lint format demo bench clean
 
 all: deps
 	@$(MAKE) --no-print-directory programs
@@ -153,6 +154,12 @@ format:
 demo: deps
 	@$(MAKE) --no-print-directory programs
 	@scripts/demo
+
+# netback against its peers on the same pcaps (docs/benchmarks.md); BENCH_QUICK=1 for a short run.
+bench: deps
+	@scripts/install-deps --bench
+	@$(MAKE) --no-print-directory programs
+	@BENCH_QUICK=$(BENCH_QUICK) scripts/bench
 
 clean:
 	rm -rf build

@@ -2529,3 +2529,101 @@ nb_nf_guest_shutdown(struct nb_nf_guest *g, int timeout_ms)
 		nf_release_deferred(g);
 	return ok ? 0 : -ETIMEDOUT;
 }
+
+/* ==== direct data path (nb-bench) ======================================================== */
+
+int
+nb_nf_guest_direct(struct nb_nf_guest *g, unsigned int devid, struct nb_nf_direct *d)
+{
+	struct nf_vif *vif = nf_vif_find(g, devid);
+
+	if (!vif)
+		return -ENOENT;
+	if (!vif->dp || vif->state != XenbusStateConnected || vif->be_state != XenbusStateConnected)
+		return -EAGAIN;
+	/* Queue 0 only: nb-bench drives one queue itself (its guests do not ask for more). */
+	for (unsigned int i = 0; i < vif->n_queues; i++)
+		if (vif->q[i].tap_fd >= 0)
+			epoll_ctl(g->epfd, EPOLL_CTL_DEL, vif->q[i].tap_fd, NULL);
+	epoll_ctl(g->epfd, EPOLL_CTL_DEL, nb_sim_evtchn_fd(g->evt), NULL);
+	memset(d, 0, sizeof(*d));
+	d->devid = devid;
+	d->tx = &vif->dp->tx;
+	d->rx = &vif->dp->rx;
+	d->st = &vif->st;
+	d->be_domid = vif->be_domid;
+	memcpy(d->mac, vif->mac, sizeof(d->mac));
+	d->tx_port = vif->q[0].tx_port;
+	d->rx_port = vif->q[0].rx_port;
+	d->claim = vif->dp;
+	return 0;
+}
+
+bool
+nb_nf_guest_direct_ok(const struct nb_nf_guest *g, const struct nb_nf_direct *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < NB_NF_MAX_VIFS; i++) {
+		const struct nf_vif *vif = g->vifs[i];
+
+		if (vif && vif->devid == d->devid)
+			return vif->dp && (const void *)vif->dp == d->claim;
+	}
+	return false;
+}
+
+void
+nb_nf_guest_direct_notify(struct nb_nf_guest *g, uint32_t port)
+{
+	nb_sim_evtchn_notify(g->evt, port);
+}
+
+int
+nb_nf_guest_grant_pages(struct nb_nf_guest *g, unsigned int domid, bool readonly, size_t n,
+			uint8_t **pages, uint32_t *refs, uint64_t *gfns)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++)
+		err = nf_page_alloc(g, domid, readonly, &gfns[i], &refs[i], &pages[i]);
+	if (err) {
+		nb_nf_guest_ungrant_pages(g, i - 1, refs, gfns);
+		return err;
+	}
+	return 0;
+}
+
+void
+nb_nf_guest_ungrant_pages(struct nb_nf_guest *g, size_t n, const uint32_t *refs,
+			  const uint64_t *gfns)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		nf_release(g, refs[i], gfns[i]);
+}
+
+int
+nb_nf_tx_queue_ref(struct nb_nf_tx *tx, uint32_t gref, unsigned int offset, size_t size)
+{
+	uint16_t id;
+
+	if (size == 0 || offset >= NB_XEN_PAGE_SIZE || size > NB_XEN_PAGE_SIZE - offset)
+		return -EINVAL;
+	if (nb_nf_tx_slots_free(tx) < 1)
+		return -ENOSPC;
+	id = tx->free_ids[--tx->n_free];
+	*RING_GET_REQUEST(&tx->ring, tx->ring.req_prod_pvt) = (struct netif_tx_request){
+		.gref = gref,
+		.offset = (uint16_t)offset,
+		.flags = 0,
+		.id = id,
+		.size = (uint16_t)size,
+	};
+	tx->ring.req_prod_pvt++;
+	tx->in_flight[id] = true;
+	tx->first[id] = true;
+	return 1;
+}

@@ -282,4 +282,53 @@ void nb_nf_guest_dump(const struct nb_nf_guest *g, FILE *f);
  */
 int nb_nf_guest_shutdown(struct nb_nf_guest *g, int timeout_ms);
 
+/* ---- direct data path (nb-bench) ----------------------------------------------------- */
+/*
+ * For a traffic generator or sink that drives a vif's rings itself instead of through its
+ * TAP. After nb_nf_guest_direct() the guest layer still follows XenStore (the caller keeps
+ * dispatching its epoll set for that), but no longer touches the claimed vif's rings: its
+ * TAP and the guest's event-channel fd leave the epoll set (so claim at most one vif per
+ * guest), and the caller polls the rings, pushes and notifies. A teardown of the vif (backend
+ * closing, vif removed) frees the rings: check nb_nf_guest_direct_ok() after every dispatch.
+ */
+struct nb_nf_direct {
+	unsigned int devid;
+	struct nb_nf_tx *tx; /* the vif's rings, valid while nb_nf_guest_direct_ok() */
+	struct nb_nf_rx *rx;
+	struct nb_nf_stats *st;	   /* the vif's counters, for nb_nf_tx_gc / nb_nf_rx_poll */
+	unsigned int be_domid;	   /* the backend's domain (grant preloaded pages to it) */
+	uint8_t mac[6];		   /* the vif's MAC */
+	uint32_t tx_port, rx_port; /* event channels (equal without split) */
+	const void *claim;	   /* identifies the data path claimed */
+};
+
+/* Claims vif 'devid' once it is connected (frontend and backend Connected): 0, -EAGAIN while
+ * not connected yet, -ENOENT if there is no such vif. */
+int nb_nf_guest_direct(struct nb_nf_guest *g, unsigned int devid, struct nb_nf_direct *d);
+
+/* Whether the data path claimed in 'd' is still the vif's (not torn down). */
+bool nb_nf_guest_direct_ok(const struct nb_nf_guest *g, const struct nb_nf_direct *d);
+
+/* Notifies the backend on 'port' (d->tx_port after a TX push, d->rx_port after an RX push). */
+void nb_nf_guest_direct_notify(struct nb_nf_guest *g, uint32_t port);
+
+/*
+ * Allocates 'n' zeroed pages of guest memory granted to 'domid' (read-only if 'readonly'):
+ * pages[i], refs[i], gfns[i]. All or nothing: 0, -ENOMEM (no guest memory left), -ENOSPC (no
+ * grant ref left).
+ */
+int nb_nf_guest_grant_pages(struct nb_nf_guest *g, unsigned int domid, bool readonly, size_t n,
+			    uint8_t **pages, uint32_t *refs, uint64_t *gfns);
+/* Ends the grants and frees the pages (kept for later while the backend still uses them). */
+void nb_nf_guest_ungrant_pages(struct nb_nf_guest *g, size_t n, const uint32_t *refs,
+			       const uint64_t *gfns);
+
+/*
+ * Queues a one-slot TX packet of 'size' bytes at 'offset' in the page granted as 'gref' (any
+ * grant the backend may read, e.g. from nb_nf_guest_grant_pages()), with the next free id.
+ * The caller keeps the bytes unchanged until the id's response. Returns 1 (slots used),
+ * -EINVAL if the frame is empty or crosses the page end, -ENOSPC if no slot is free.
+ */
+int nb_nf_tx_queue_ref(struct nb_nf_tx *tx, uint32_t gref, unsigned int offset, size_t size);
+
 #endif
