@@ -140,7 +140,7 @@ fuzz:
 SOAK_SECONDS ?= 600
 soak: deps
 	@$(MAKE) --no-print-directory programs
-	@SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak
+	@SOAK_SECONDS=$(SOAK_SECONDS) timeout -k 30 $$(($(SOAK_SECONDS) + 600)) scripts/soak
 
 lint:
 	@scripts/lint
