@@ -290,8 +290,9 @@ struct nb_backend {
 	struct nb_backend_cfg cfg;
 	struct xs_handle *xs;
 	struct nb_vif *vifs;
-	unsigned int domid; /* ours (0) */
-	char base[64];	    /* /local/domain/<domid>/backend/vif */
+	unsigned int domid;  /* ours (0) */
+	char base[64];	     /* /local/domain/<domid>/backend/vif */
+	uint64_t next_gc_ms; /* next nb_hv_gc() */
 };
 
 /* Data-path setup and teardown on the control thread (nb-vif.c). nb_vif_map_queues maps

@@ -538,11 +538,12 @@ nb_queue_tx(struct nb_vif *vif, struct nb_queue *q, struct pkt_pool *pool, struc
 unsigned int
 nb_vif_guest_tx(struct nb_vif *vif, struct pkt_pool *pool, struct pkt **pkts, unsigned int max)
 {
-	unsigned int n = 0, k, nq = vif->n_queues;
+	unsigned int n = 0, k, nq;
 	uint64_t rate_usec;
 
 	if (!nb_vif_usable(vif))
 		return 0;
+	nq = vif->n_queues; /* only once usable: the control thread changes it after dp_stop */
 	if (max > NB_TX_BURST_MAX)
 		max = NB_TX_BURST_MAX;
 	rate_usec = atomic_load_explicit(&vif->rate_usec, memory_order_relaxed);
@@ -740,6 +741,9 @@ nb_queue_rx_flush(struct nb_vif *vif, struct nb_queue *q)
 void
 nb_vif_guest_rx_flush(struct nb_vif *vif)
 {
+	/* Not after dp_stop: the control thread may be unmapping the queues. */
+	if (!nb_vif_usable(vif))
+		return;
 	for (unsigned int i = 0; i < vif->n_queues; i++)
 		if (vif->queues[i]->bl_head != vif->queues[i]->bl_tail)
 			nb_queue_rx_flush(vif, vif->queues[i]);

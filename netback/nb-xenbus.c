@@ -817,6 +817,12 @@ nb_backend_on_timer(struct nb_backend *be)
 	uint64_t now = nb_now_ms();
 	struct nb_vif *v, *next;
 
+	/* Once a second: what the hypervisor layer keeps for destroyed domains goes. */
+	if (now >= be->next_gc_ms) {
+		nb_hv_gc(be->cfg.hv);
+		be->next_gc_ms = now + 1000;
+	}
+
 	for (v = be->vifs; v; v = next) {
 		next = v->next;
 		if (v->hp && now >= v->hp_deadline_ms) {

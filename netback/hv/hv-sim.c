@@ -7,7 +7,8 @@
  *
  * The domain cache is read by every copying thread under a read lock. A destroyed domain is
  * noticed by the dead flag nb-simhv sets in its active table: the entry is dropped (and freed
- * once no mapping uses it) and the next copy asks nb-simhv again, which then says it is gone.
+ * once no mapping uses it) when a copy or map looks at it, or by nb_hv_gc() once a second,
+ * and the next copy asks nb-simhv again, which then says it is gone.
  */
 #include "netback/hv/hv.h"
 
@@ -362,6 +363,25 @@ nb_hv_sim_xs_open(void *impl)
 	return xs;
 }
 
+/* Drops every cached domain nb-simhv has marked dead: its guest memory and grant table are
+ * unmapped now (or with the last mapping of it), not when the domid comes round again. */
+static unsigned int
+nb_hv_sim_gc(void *impl)
+{
+	struct nb_hv_sim *s = impl;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&s->ctl);
+	for (unsigned int domid = 1; domid < NB_SIM_DOMID_LIMIT; domid++) {
+		if (s->doms[domid] && nb_hv_sim_dead(s->doms[domid])) {
+			nb_hv_sim_retire(s, domid);
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&s->ctl);
+	return n;
+}
+
 const struct nb_hv_ops nb_hv_sim_ops = {
 	.name = "sim",
 	.open = nb_hv_sim_open,
@@ -378,4 +398,5 @@ const struct nb_hv_ops nb_hv_sim_ops = {
 	.evtchn_pending = nb_hv_sim_evtchn_pending,
 	.evtchn_unmask = nb_hv_sim_evtchn_unmask,
 	.xs_open = nb_hv_sim_xs_open,
+	.gc = nb_hv_sim_gc,
 };

@@ -107,6 +107,12 @@ nb_hv_unmap(struct nb_hv *hv, void *addr, unsigned int count)
 	return hv->ops->unmap(hv->impl, addr, count);
 }
 
+unsigned int
+nb_hv_gc(struct nb_hv *hv)
+{
+	return hv->ops->gc ? hv->ops->gc(hv->impl) : 0;
+}
+
 int
 nb_hv_evtchn_open(struct nb_hv *hv, struct nb_hv_evtchn **hp)
 {

@@ -106,6 +106,13 @@ int nb_hv_map(struct nb_hv *hv, unsigned int domid, const uint32_t *refs, unsign
 /* Unmaps a mapping made by nb_hv_map() ('count' as mapped); -EINVAL if there is none. */
 int nb_hv_unmap(struct nb_hv *hv, void *addr, unsigned int count);
 
+/*
+ * Housekeeping, from time to time (the backend calls it once a second): lets go of what is
+ * cached for domains that no longer exist (the simulation keeps each guest's memory and grant
+ * table mapped until then; on Xen there is nothing to do). Returns how many were released.
+ */
+unsigned int nb_hv_gc(struct nb_hv *hv);
+
 /* Opens an event-channel handle in '*hp'. */
 int nb_hv_evtchn_open(struct nb_hv *hv, struct nb_hv_evtchn **hp);
 
@@ -159,6 +166,7 @@ struct nb_hv_ops {
 	int (*evtchn_pending)(void *h);
 	int (*evtchn_unmask)(void *h, uint32_t port);
 	struct xs_handle *(*xs_open)(void *impl);
+	unsigned int (*gc)(void *impl); /* optional */
 };
 
 extern const struct nb_hv_ops nb_hv_sim_ops;
