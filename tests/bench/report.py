@@ -292,8 +292,19 @@ def markdown(cases, meta, plot_err):
     A("vif->uplink: forwarded = frames counted at the far end of the uplink's veth (nft ingress counter in "
       "the outside namespace); latency is not measured there (no sink guest).")
     A("")
-    A("DPDK engine: not yet (its rows, with `dpdk-testpmd` mac forwarding and OVS-DPDK NORMAL on the same "
-      "net_pcap/net_ring ports, will be added to scripts/bench once the engine exists).")
+    dpdk = meta.get("dpdk_ratio")
+    if dpdk:
+        A("## netback, DPDK engine, against dpdk-testpmd and OVS-DPDK (same run)")
+        A("")
+        A("`tests/bench/dpdk-ratio.sh` in this run: two `net_pcap` ports (`infinite_rx`), 64 B UDP, "
+          "256 MAC pairs, one forwarding core for each contender; medians of the runs shown, and the "
+          "same divided by the forwarding thread's on-CPU share (the machine is shared).")
+        A("")
+        A("```")
+        A(dpdk.rstrip())
+        A("```")
+    else:
+        A("DPDK engine: not measured in this run (`BENCH_ONLY` without `dpdk`).")
     A("")
     A("## Peers on the same traffic")
     A("")
@@ -411,6 +422,9 @@ def main():
     top = os.path.dirname(os.path.abspath(a.docs))
     meta = {"commit": commit(top), "date": subprocess.check_output(["date", "-u", "+%Y-%m-%d %H:%M UTC"], text=True).strip(),
             "machine": machine(), "quick": a.quick not in ("0", ""), "runs": a.runs, "secs": a.secs, "seconds": a.seconds}
+    dr = os.path.join(a.out, "dpdk-ratio.txt")
+    if os.path.exists(dr):
+        meta["dpdk_ratio"] = open(dr).read()
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump({"meta": meta, "cases": cases}, f, indent=1)
     err = plots(cases, a.out, a.docs)
