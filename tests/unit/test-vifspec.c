@@ -468,6 +468,23 @@ test_format_round_trips_and_reports_short_buffers(void **state)
 	assert_string_equal(tiny, "");
 }
 
+/* Found by fuzz-vifspec: a numeric backend longer than the name buffer ("0" x 81) was copied
+ * whole into it, over the fields behind it. It is a domain id: kept as "0". */
+static void
+test_long_numeric_backend_is_kept_canonical(void **state)
+{
+	char text[200];
+	struct nb_vifspec a;
+
+	(void)state;
+	snprintf(text, sizeof(text), "backend=%081d,bridge=br9", 0);
+	assert_int_equal(nb_vifspec_parse(text, &a, NULL), 0);
+	assert_string_equal(a.backend, "0");
+	assert_true(a.backend_is_id);
+	assert_int_equal(a.backend_domid, 0);
+	assert_string_equal(a.bridge, "br9");
+}
+
 static void
 test_repeated_key_leaves_no_trace_of_the_first_value(void **state)
 {
@@ -635,6 +652,7 @@ main(void)
 		cmocka_unit_test(test_default_mac_uses_xen_oui_and_caller_randomness),
 		cmocka_unit_test(test_format_round_trips_and_reports_short_buffers),
 		cmocka_unit_test(test_repeated_key_leaves_no_trace_of_the_first_value),
+		cmocka_unit_test(test_long_numeric_backend_is_kept_canonical),
 		cmocka_unit_test(test_render_writes_libxl_keys_for_a_full_spec),
 		cmocka_unit_test(test_render_applies_defaults_and_omits_unset_keys),
 		cmocka_unit_test(test_render_keeps_absolute_script_and_checks_ids),

@@ -196,8 +196,12 @@ valid_name(const struct span *v, size_t max, const char *extra)
 static void
 copy_span(char *dst, size_t size, const struct span *v)
 {
+	/* Callers check lengths first; the clamp makes a missed check a truncation, never an
+	 * overflow into the next field. */
+	size_t n = v->len < size ? v->len : size - 1;
+
 	memset(dst, 0, size);
-	memcpy(dst, v->p, v->len);
+	memcpy(dst, v->p, n);
 }
 
 static int
@@ -516,7 +520,13 @@ key_backend(struct nb_vifspec *spec, const char *key, const struct span *v,
 		return fail_span(err, v, key,
 				 "a domain id or a domain name of 1-64 characters from "
 				 "[A-Za-z0-9_.-]");
-	copy_span(spec->backend, sizeof(spec->backend), v);
+	/* A domain id is kept in canonical form: "000...0" may be longer than any name. */
+	if (rc == 0) {
+		memset(spec->backend, 0, sizeof(spec->backend));
+		snprintf(spec->backend, sizeof(spec->backend), "%u", (unsigned int)n);
+	} else {
+		copy_span(spec->backend, sizeof(spec->backend), v);
+	}
 	spec->backend_is_id = rc == 0;
 	spec->backend_domid = (uint32_t)n;
 	return 0;
