@@ -188,6 +188,13 @@ nb_hotplug_kill(struct nb_hotplug *hp)
 	kill(hp->pid, SIGKILL);
 }
 
+void
+nb_hotplug_abandon(struct nb_hotplug *hp)
+{
+	close(hp->pidfd);
+	free(hp);
+}
+
 int
 nb_hotplug_finish(struct nb_hotplug *hp, int *statusp)
 {

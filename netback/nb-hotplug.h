@@ -46,4 +46,8 @@ void nb_hotplug_kill(struct nb_hotplug *hp);
  * Blocks until it has exited, so call it once the fd is readable or after killing it. */
 int nb_hotplug_finish(struct nb_hotplug *hp, int *statusp);
 
+/* Lets the script run on without us (a daemon shutting down): frees 'hp' without waiting;
+ * the child is reaped by whoever inherits it. */
+void nb_hotplug_abandon(struct nb_hotplug *hp);
+
 #endif

@@ -889,8 +889,10 @@ nb_backend_destroy(struct nb_backend *be)
 		nb_vif_disconnect(v);
 		if (!v->removed)
 			be->cfg.ops->vif_removed(be->cfg.ops_arg, v);
+		/* Not waited for: a script may be calling nbctl, which needs this very daemon,
+		 * so waiting would hang the shutdown until the script's own timeout. */
 		if (v->hp)
-			nb_hotplug_finish(v->hp, NULL);
+			nb_hotplug_abandon(v->hp);
 		free(v);
 	}
 	xs_unwatch(be->xs, be->base, NB_WATCH_BACKEND);

@@ -34,13 +34,13 @@ dnsmasqs() { # DHCP servers serving our nat0 lease file
 }
 check_eq "one DHCP server for nat0" 1 "$(dnsmasqs)"
 
-# restart SIGNAL: iperf3 guest 1 -> guest 2 for 12 s, the daemon stopped with SIGNAL after 3 s
+# restart SIGNAL: iperf3 guest 1 -> guest 2 for 20 s (TCP backs off while the daemon is away), the daemon stopped with SIGNAL after 3 s
 # and started again at once; iperf3 must finish, with data in its last seconds.
 restart() {
 	local sig=$1 old new
 	in_guest "$G2" iperf3 -s -1 -D -p 5303
 	sleep 0.5
-	in_guest "$G1" timeout 40 iperf3 -c 10.93.0.12 -p 5303 -t 12 -J >"$LOGS/$sig.json" 2>&1 &
+	in_guest "$G1" timeout 40 iperf3 -c 10.93.0.12 -p 5303 -t 20 -J >"$LOGS/$sig.json" 2>&1 &
 	local ipid=$!
 	track_pid "$ipid"
 	sleep 3
@@ -75,6 +75,21 @@ PY
 }
 restart TERM
 restart KILL
+# A hotplug script still running (here it never ends, as one blocked on nbctl would) must not
+# hold up a SIGTERM: the scripts are left to finish on their own.
+SLOW=$(make_tmpdir)/vif-slow
+printf '#!/bin/sh\nsleep 60\n' >"$SLOW" && chmod +x "$SLOW"
+check "attach a vif whose hotplug script hangs" nbctl network-attach "$G1" \
+	"mac=00:16:3e:00:08:11,bridge=br0,script=$SLOW"
+sleep 1
+OLD=$(nbd_pid)
+kill -TERM "$OLD"
+for _ in $(seq 50); do kill -0 "$OLD" 2>/dev/null || break; sleep 0.1; done
+check "netbackd exits on SIGTERM within 5 s while a hotplug script runs" \
+	sh -c "! kill -0 $OLD 2>/dev/null"
+pkill -f -- "$SLOW" 2>/dev/null
+check "netbackd starts again" ip netns exec "$DOM0_NS" "$BIN/netbackd" --rundir "$RUNDIR"
+track_pid "$(nbd_pid)"
 check "no vif was disabled" sh -c \
 	"! '$BIN/nbctl' --rundir '$RUNDIR' vif-list --json | grep -q '\"disabled\":true'"
 finish
