@@ -414,6 +414,7 @@ setup(struct guest *g, const struct nb_ipcfg *ipcfg)
 		.no_offloads = cmdline_has(g->o->extra, "nb-netfront.offloads=0"),
 		.hash = cmdline_has(g->o->extra, "nb-netfront.hash=1"),
 		.mcast = cmdline_has(g->o->extra, "nb-netfront.mcast=1"),
+		.no_rx_notify = cmdline_has(g->o->extra, "nb-netfront.rx-notify=0"),
 		.queues = cmdline_has(g->o->extra, "nb-netfront.queues=2")   ? 2
 			  : cmdline_has(g->o->extra, "nb-netfront.queues=4") ? 4
 									     : 1,

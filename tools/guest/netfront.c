@@ -674,6 +674,7 @@ struct nb_nf_guest {
 	struct nb_ipcfg ipcfg;
 	bool no_offloads;    /* cfg: no checksum offload, no GSO */
 	bool hash;	     /* cfg: control ring and Toeplitz HASH extras */
+	bool no_rx_notify;   /* cfg: no feature-rx-notify, never kick after posting RX buffers */
 	bool mcast;	     /* cfg: multicast control */
 	unsigned int queues; /* cfg: queues per vif wanted (0: 1) */
 	char home[64];	     /* /local/domain/<domid> */
@@ -1466,7 +1467,8 @@ nf_q_rx(struct nf_q *q)
 		nf_vif_fatal(vif, n, "bad RX response from backend");
 		return;
 	}
-	if (nb_nf_rx_push(&q->dp->rx))
+	/* Without feature-rx-notify the backend polls for posted buffers: no kick. */
+	if (nb_nf_rx_push(&q->dp->rx) && !vif->g->no_rx_notify)
 		nf_notify(vif, q->rx_port);
 	q->rx_more = more;
 }
@@ -1690,7 +1692,7 @@ nf_write_keys(struct nf_vif *vif)
 	snprintf(ctrl_ev, sizeof(ctrl_ev), "%u", vif->ctrl_port);
 	NF_KEY("multi-queue-num-queues", vif->be_max_queues ? nq : NULL);
 	NF_KEY("request-rx-copy", "1");
-	NF_KEY("feature-rx-notify", "1");
+	NF_KEY("feature-rx-notify", vif->g->no_rx_notify ? NULL : "1");
 	NF_KEY("feature-sg", "1");
 	/* Offloads we take on RX: partial checksums and GSO, into the TAP. */
 	NF_KEY("feature-no-csum-offload", vif->offloads ? NULL : "1");
@@ -2262,6 +2264,7 @@ nb_nf_guest_open(struct nb_nf_guest **gp, const struct nb_nf_guest_cfg *cfg)
 		g->ipcfg = *cfg->ipcfg;
 	g->no_offloads = cfg->no_offloads;
 	g->hash = cfg->hash;
+	g->no_rx_notify = cfg->no_rx_notify;
 	g->mcast = cfg->mcast;
 	g->queues = cfg->queues;
 	g->xs_poll.fn = nf_on_xs;

@@ -247,6 +247,7 @@ struct nb_nf_guest_cfg {
 	bool no_offloads;	      /* ask for complete checksums and no GSO either way */
 	bool hash;		      /* set up the control ring and ask for Toeplitz HASH extras */
 	bool mcast;	     /* ask for multicast control and keep the backend's filter in step */
+	bool no_rx_notify;   /* no feature-rx-notify: the backend must poll our RX ring */
 	unsigned int queues; /* queues per vif wanted (0 or 1: one), up to the backend's max */
 };
 
