@@ -311,12 +311,10 @@ nb_vif_lookup(struct nb_backend *be, unsigned int domid, unsigned int devid)
 static void
 nb_vif_fe_watch(struct nb_vif *vif, bool on)
 {
-	char path[NB_VIF_PATH_MAX + 8], token[64];
+	char path[NB_VIF_PATH_MAX + 8], token[64], mpath[NB_VIF_PATH_MAX + 32];
 
 	if (vif->fe_watched == on)
 		return;
-	char mpath[NB_VIF_PATH_MAX + 32];
-
 	snprintf(path, sizeof(path), "%s/state", vif->fe_path);
 	/* Dynamic multicast control: the frontend may flip this key at any time. */
 	snprintf(mpath, sizeof(mpath), "%s/request-multicast-control", vif->fe_path);
