@@ -15,8 +15,9 @@
  *   private area (priv_size) and pkt->buf is the mbuf's buffer (buf_addr, buf_len bytes,
  *   RTE_PKTMBUF_HEADROOM == PKT_HEADROOM_BYTES of headroom), so a frame goes from a device to
  *   the modes and back to a device without being copied. The data room is fixed at create
- *   (DPDK_DATA_ROOM_DEFAULT: memory is scarce without hugepages): a frame longer than that,
- *   such as a 64 KiB GSO frame, cannot be held and is dropped with a counter where it would
+ *   (DPDK_DATA_ROOM_DEFAULT unless dpdk_engine_set_data_room(), e.g. 9216 for jumbo frames:
+ *   memory is scarce without hugepages): a frame longer than that, such as a 64 KiB GSO
+ *   frame (more than any mbuf holds), cannot be held and is dropped with a counter where it would
  *   have been made (RX_TOO_BIG / RX_NOBUF); it is never segmented here. The mempool is
  *   multi-thread safe; the packet pool in front of it belongs to one worker (pkt.h rules).
  * - dpdk_pkt_mbuf() / dpdk_mbuf_pkt() map between the two views of a packet of such a pool.
@@ -39,6 +40,8 @@
 /* Mbufs per worker pool, and the data room (bytes after the headroom) of each. */
 #define DPDK_POOL_MBUFS_DEFAULT 16384
 #define DPDK_DATA_ROOM_DEFAULT	2048
+#define DPDK_DATA_ROOM_MAX	(UINT16_MAX - PKT_HEADROOM_BYTES) /* an mbuf's buf_len is 16 bits */
+#define DPDK_POOL_MBUFS_MIN	2048
 /* Entries of the packet pool's free stack in front of the mempool. */
 #define DPDK_POOL_CACHE_PKTS 512
 #define DPDK_EAL_ARGS_MAX    64
@@ -77,6 +80,13 @@ struct pkt *dpdk_mbuf_pkt(const void *mbuf);
 /* Fills 'cfg' for vsw_switch_create_cfg(): one worker per EAL worker lcore, at most
  * 'max_workers' (0: all). -ENODEV if EAL is not initialised or has no worker lcore. */
 int dpdk_engine_switch_cfg(unsigned int max_workers, struct vsw_switch_cfg *cfg);
+
+/* The data room of the engine's pools (dpdk_engine_switch_cfg), set before that call:
+ * PKT_DATA_MIN_BYTES..DPDK_DATA_ROOM_MAX bytes, else -EINVAL. A pool of a bigger room has
+ * proportionally fewer mbufs (DPDK_POOL_MBUFS_DEFAULT * DPDK_DATA_ROOM_DEFAULT / bytes, at
+ * least DPDK_POOL_MBUFS_MIN), so it takes about the memory of the default. */
+int dpdk_engine_set_data_room(uint32_t bytes);
+uint32_t dpdk_engine_data_room(void);
 
 /* The lcore worker 'id' runs on (-1 if none), and the TSC rate in Hz. */
 int dpdk_engine_worker_lcore(unsigned int id);

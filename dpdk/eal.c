@@ -32,6 +32,7 @@ static char dpdk_runtime_dir[PATH_MAX];
 static int dpdk_worker_lcores[VSW_WORKERS_MAX];
 static struct dpdk_pool *dpdk_pools[VSW_WORKERS_MAX + 1]; /* in creation order */
 static unsigned int dpdk_n_workers;
+static uint32_t dpdk_data_room = DPDK_DATA_ROOM_DEFAULT; /* of the engine's pools */
 
 int
 dpdk_eal_init(const char *args)
@@ -187,7 +188,10 @@ dpdk_pool_init_pkt(struct rte_mempool *mp, void *opaque, void *obj, unsigned int
 int
 dpdk_pool_create(unsigned int id, unsigned int n_mbufs, uint32_t data_room, struct pkt_pool **poolp)
 {
-	uint16_t priv = RTE_ALIGN_CEIL(sizeof(struct pkt), RTE_MBUF_PRIV_ALIGN);
+	/* A whole number of cache lines, so the buffer, its headroom and the frame's first
+	 * bytes start on a line as in an mbuf without a private area (a 56-byte struct pkt
+	 * would put the Ethernet header across two lines). */
+	uint16_t priv = RTE_ALIGN_CEIL(sizeof(struct pkt), RTE_CACHE_LINE_SIZE);
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct dpdk_pool *dp;
 	int err;
@@ -275,11 +279,32 @@ dpdk_pool_destroy(struct pkt_pool *pool)
 
 /* ---- the lcore engine -------------------------------------------------------------------- */
 
+int
+dpdk_engine_set_data_room(uint32_t bytes)
+{
+	if (bytes < PKT_DATA_MIN_BYTES || bytes > DPDK_DATA_ROOM_MAX)
+		return -EINVAL;
+	dpdk_data_room = bytes;
+	return 0;
+}
+
+uint32_t
+dpdk_engine_data_room(void)
+{
+	return dpdk_data_room;
+}
+
 static int
 dpdk_engine_pool_create(void *arg, unsigned int id, struct pkt_pool **poolp)
 {
+	uint64_t n = (uint64_t)DPDK_POOL_MBUFS_DEFAULT * DPDK_DATA_ROOM_DEFAULT / dpdk_data_room;
+
 	(void)arg;
-	return dpdk_pool_create(id, 0, 0, poolp);
+	if (n > DPDK_POOL_MBUFS_DEFAULT)
+		n = DPDK_POOL_MBUFS_DEFAULT;
+	if (n < DPDK_POOL_MBUFS_MIN)
+		n = DPDK_POOL_MBUFS_MIN;
+	return dpdk_pool_create(id, (unsigned int)n, dpdk_data_room, poolp);
 }
 
 static void

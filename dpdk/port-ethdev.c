@@ -174,6 +174,11 @@ dpdk_port_rx_burst(struct port *port, unsigned int qid, struct pkt_pool *pool,
 
 	(void)qid;
 	n = rte_eth_rx_burst(dp->port_id, 0, ms, (uint16_t)pkt_batch_room(batch));
+	/* The frames' first bytes and their packet structs for the whole burst: the modes read
+	 * both next, and a device that wrote them a burst ago may have left them in L2. */
+	for (i = 0; i < n; i++) {
+		rte_prefetch0(rte_pktmbuf_mtod(ms[i], void *));
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = ms[i];
 		struct pkt *p;
@@ -188,6 +193,7 @@ dpdk_port_rx_burst(struct port *port, unsigned int qid, struct pkt_pool *pool,
 			p = rte_mbuf_to_priv(m);
 			p->data_off = m->data_off;
 			p->len = m->data_len;
+			p->in_port = port->index;
 			p->flags = 0;
 			p->vlan_tci = 0;
 			p->gso_size = 0;
@@ -270,12 +276,17 @@ dpdk_port_tx_burst(struct port *port, unsigned int qid, struct pkt_batch *batch)
 		if (likely(last_is_mbuf)) {
 			/* The packet is the mbuf's private area (dpdk.h: dpdk_pkt_mbuf). */
 			m = (struct rte_mbuf *)((uintptr_t)p - sizeof(struct rte_mbuf));
+			uint32_t len = p->len;
+
 			m->data_off = (uint16_t)p->data_off;
-			m->data_len = (uint16_t)p->len;
-			m->pkt_len = p->len;
+			m->data_len = (uint16_t)len;
+			m->pkt_len = len;
 			m->ol_flags = 0;
 			/* From here the mbuf belongs to the device, then to its mempool. */
 			p->in_pool = 1;
+			bytes += len;
+			ms[n++] = m;
+			continue;
 		} else {
 			m = rte_pktmbuf_alloc(dp->tx_mp);
 			if (!m || !rte_pktmbuf_append(m, (uint16_t)p->len)) {

@@ -192,6 +192,13 @@ nb_max_queues(void)
 	return n < 1 ? 1u : n > (long)NB_QUEUES_MAX ? NB_QUEUES_MAX : (unsigned int)n;
 }
 
+/* Whether the switch holds a whole GSO frame (XEN_NETIF_MAX_TX_SIZE bytes). */
+static int
+nb_backend_gso_ok(const struct nb_backend *be)
+{
+	return !be->cfg.max_frame || be->cfg.max_frame >= 0xffffu;
+}
+
 /* What Linux netback advertises, limited to what this backend implements. */
 static int
 nb_vif_advertise(struct nb_vif *vif)
@@ -200,8 +207,6 @@ nb_vif_advertise(struct nb_vif *vif)
 		{ "feature-rx-copy", "1" },
 		{ "feature-rx-flip", "0" },
 		{ "feature-sg", "1" },
-		{ "feature-gso-tcpv4", "1" },
-		{ "feature-gso-tcpv6", "1" },
 		{ "feature-ipv6-csum-offload", "1" },
 		{ "feature-split-event-channels", "1" },
 		{ "feature-ctrl-ring", "1" },
@@ -213,6 +218,15 @@ nb_vif_advertise(struct nb_vif *vif)
 
 	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
 		err = nb_xs_write(vif->be, vif->be_path, features[i][0], "%s", features[i][1]);
+		if (err)
+			return err;
+	}
+	/* A GSO frame is up to 64 KiB: offered only when the switch's buffers hold that much
+	 * (not the DPDK engine's mbufs); the frontend then segments by itself. */
+	for (i = 0; i < 2; i++) {
+		err = nb_xs_write(vif->be, vif->be_path,
+				  i ? "feature-gso-tcpv6" : "feature-gso-tcpv4", "%d",
+				  nb_backend_gso_ok(vif->be));
 		if (err)
 			return err;
 	}

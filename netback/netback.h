@@ -50,6 +50,9 @@ struct nb_backend_cfg {
 	unsigned int hotplug_timeout_ms; /* 0 = NB_HOTPLUG_TIMEOUT_MS */
 	unsigned int rx_drain_ms;	 /* 0 = Linux's defaults (10 s, 30 ms without rx-notify) */
 	unsigned int rx_stall_ms;	 /* 0 = 60 s */
+	/* Largest frame the switch's packet buffers hold (the DPDK engine's mbuf data room);
+	 * 0: any netif frame (64 KiB). Below 64 KiB, GSO is not offered to frontends. */
+	unsigned int max_frame;
 	const struct nb_backend_ops *ops;
 	void *ops_arg;
 };

@@ -1819,6 +1819,7 @@ usage(FILE *f)
 		"                [--hotplug-timeout SECONDS] [--rx-drain-ms MS] [--rx-stall-ms "
 		"MS]\n"
 		"                [--foreground] [--engine native|dpdk] [--dpdk-args 'EAL ARGS']\n"
+		"                [--dpdk-data-room BYTES]\n"
 		"Default DIR: $NETBACK_RUNDIR or " NBD_DEFAULT_RUNDIR
 		"; --hv sim unless /dev/xen/evtchn exists.\n");
 }
@@ -1837,6 +1838,7 @@ main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "engine", required_argument, NULL, 'E' },
 		{ "dpdk-args", required_argument, NULL, 'D' },
+		{ "dpdk-data-room", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1848,11 +1850,12 @@ main(int argc, char **argv)
 	unsigned long workers = 1, hotplug_timeout = NB_HOTPLUG_TIMEOUT_MS / 1000;
 	bool foreground = false, workers_set = false;
 	const char *dpdk_args = NULL;
+	unsigned long data_room = 0;
 	int ready[2] = { -1, -1 }, pidfd = -1, c, err, rc = 1;
 	sigset_t mask;
 
 	d.rundir = env && *env ? env : NBD_DEFAULT_RUNDIR;
-	while ((c = getopt_long(argc, argv, "r:R:S:H:w:s:t:E:D:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:R:S:H:w:s:t:E:D:M:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			d.rundir = optarg;
@@ -1909,6 +1912,20 @@ main(int argc, char **argv)
 		case 'D':
 			dpdk_args = optarg;
 			break;
+		case 'M': {
+			char *end;
+
+			data_room = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || data_room < 1518 ||
+			    data_room > DPDK_DATA_ROOM_MAX) {
+				fprintf(stderr,
+					"netbackd: --dpdk-data-room: expected 1518..%u bytes, got "
+					"'%s'\n",
+					(unsigned int)DPDK_DATA_ROOM_MAX, optarg);
+				return 2;
+			}
+			break;
+		}
 		case 's':
 			script_dir = optarg;
 			break;
@@ -1937,7 +1954,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || (dpdk_args && !d.dpdk)) {
+	if (optind != argc || ((dpdk_args || data_room) && !d.dpdk)) {
 		usage(stderr);
 		return 2;
 	}
@@ -2019,6 +2036,10 @@ main(int argc, char **argv)
 				strerror(-err));
 			goto out;
 		}
+		if (data_room)
+			dpdk_engine_set_data_room((uint32_t)data_room);
+		/* Guests are offered no GSO: no mbuf holds a 64 KiB frame. */
+		cfg.max_frame = dpdk_engine_data_room();
 		err = dpdk_engine_switch_cfg(workers_set ? (unsigned int)workers : 0, &scfg);
 		if (err) {
 			fprintf(stderr, "netbackd: DPDK engine: no worker lcore (-l needs two "

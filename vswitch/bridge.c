@@ -257,16 +257,18 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 	for (i = 0; i < batch->count; i++) {
 		struct pkt *p = batch->pkts[i];
 		const uint8_t *d = pkt_data(p);
-		const struct ether_addr *dst = (const struct ether_addr *)d;
-		const struct ether_addr *src = (const struct ether_addr *)(d + 6);
 		struct vsw_mac_req *r;
+		uint16_t vlan;
+		uint64_t skey;
 
 		if (p->len < PORT_ETH_HLEN) {
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_RX_RUNT);
 			continue;
 		}
+		vlan = bridge_vlan(d, p->len);
+		skey = vsw_mac_key_of(d + 6, vlan);
 		/* A multicast or zero source is never a real sender (the Linux bridge drops it). */
-		if (!vsw_mac_is_learnable(src)) {
+		if (!vsw_mac_key_is_learnable(skey)) {
 			vsw_fwd_drop(fwd, in, p, VSW_CTR_RX_BAD_SRC_MAC);
 			continue;
 		}
@@ -275,9 +277,8 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 			continue;
 		}
 		r = &reqs[n];
-		r->src = src;
-		r->dst = dst->ether_addr_octet[0] & 1 ? NULL : dst; /* multicast: flooded */
-		r->vlan = bridge_vlan(d, p->len);
+		r->src_key = skey;
+		r->dst_key = d[0] & 1 ? 0 : vsw_mac_key_of(d, vlan); /* multicast: flooded */
 		r->in_port = in->index;
 		pkts[n++] = p;
 	}

@@ -75,16 +75,10 @@ vsw_mac_bucket(const struct vsw_mac_table *t, uint64_t key)
 	return (uint32_t)((key * t->mul + t->add) >> t->shift);
 }
 
-/* MAC (big-endian, as on the wire) << 16 | VLAN: two loads, no byte loop. */
 static inline uint64_t
 vsw_mac_key(const struct ether_addr *mac, uint16_t vlan)
 {
-	uint32_t hi;
-	uint16_t lo;
-
-	memcpy(&hi, mac->ether_addr_octet, 4);
-	memcpy(&lo, mac->ether_addr_octet + 4, 2);
-	return ((uint64_t)be32toh(hi) << 16 | be16toh(lo)) << 16 | vlan;
+	return vsw_mac_key_of(mac->ether_addr_octet, vlan);
 }
 
 static void
@@ -323,27 +317,25 @@ vsw_mac_remove(struct vsw_mac_table *t, uint32_t i)
 	t->n_entries--;
 }
 
-/* Learns 'key' (valid) in chain 'bucket' on 'port' at the table's clock. */
-static inline int
-vsw_mac_learn_key(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint16_t port)
+/* The rare part of a learn: entry 'i' (found) moves or is relinked, or 'key' is new
+ * (i == VSW_MAC_NONE). */
+static __attribute__((noinline)) int
+vsw_mac_learn_slow(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint16_t port,
+		   uint32_t i)
 {
 	struct vsw_mac_entry *e;
-	uint32_t i, n;
+	uint32_t n;
 
-	i = vsw_mac_find_in(t, key, bucket);
 	if (i != VSW_MAC_NONE) {
 		e = &t->entries[i];
-		e->last_seen_ns = t->clock_ns;
-		if (__builtin_expect(e->port != port, 0)) {
+		if (e->port != port) {
 			vsw_mac_lru_unlink(t, i);
 			vsw_mac_port_dec(t, e->port);
 			e->port = port;
 			vsw_mac_port_inc(t, port);
 			t->stats.moved++;
-		} else if (t->clock_ns - e->lru_ns >= VSW_MAC_REFRESH_NS) {
-			vsw_mac_lru_unlink(t, i);
 		} else {
-			return 0;
+			vsw_mac_lru_unlink(t, i);
 		}
 		vsw_mac_lru_append(t, i);
 		e->lru_ns = t->clock_ns;
@@ -381,6 +373,24 @@ vsw_mac_learn_key(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint16
 	t->n_entries++;
 	t->stats.learned++;
 	return 0;
+}
+
+/* Learns 'key' (valid) in chain 'bucket' on 'port' at the table's clock: a known MAC seen
+ * again on its port costs a lookup and one store. */
+static inline int
+vsw_mac_learn_key(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint16_t port)
+{
+	uint32_t i = vsw_mac_find_in(t, key, bucket);
+
+	if (__builtin_expect(i != VSW_MAC_NONE, 1)) {
+		struct vsw_mac_entry *e = &t->entries[i];
+
+		e->last_seen_ns = t->clock_ns;
+		if (__builtin_expect(
+			    e->port == port && t->clock_ns - e->lru_ns < VSW_MAC_REFRESH_NS, 1))
+			return 0;
+	}
+	return vsw_mac_learn_slow(t, key, bucket, port, i);
 }
 
 int
@@ -421,52 +431,47 @@ static void
 vsw_mac_burst_chunk(struct vsw_mac_table *t, struct vsw_mac_req *reqs, unsigned int n,
 		    uint64_t now_ns)
 {
-	uint64_t skey[VSW_MAC_BURST_MAX], dkey[VSW_MAC_BURST_MAX];
 	uint32_t sb[VSW_MAC_BURST_MAX], db[VSW_MAC_BURST_MAX];
+	uint64_t now = vsw_mac_now(t, now_ns);
 	unsigned int i;
 
-	/* Keys and chains of the whole burst first, their chain heads fetched meanwhile. */
+	/* Chains of the whole burst first, their heads fetched meanwhile. */
 	for (i = 0; i < n; i++) {
-		if (reqs[i].src) {
-			skey[i] = vsw_mac_key(reqs[i].src, reqs[i].vlan);
-			sb[i] = vsw_mac_bucket(t, skey[i]);
-			__builtin_prefetch(&t->buckets[sb[i]]);
-		}
-		if (reqs[i].dst) {
-			dkey[i] = vsw_mac_key(reqs[i].dst, reqs[i].vlan);
-			db[i] = vsw_mac_bucket(t, dkey[i]);
-			__builtin_prefetch(&t->buckets[db[i]]);
-		}
+		sb[i] = vsw_mac_bucket(t, reqs[i].src_key);
+		db[i] = vsw_mac_bucket(t, reqs[i].dst_key);
+		__builtin_prefetch(&t->buckets[sb[i]]);
+		__builtin_prefetch(&t->buckets[db[i]]);
 	}
 	/* The first entry of each chain next (most chains hold one entry). */
 	for (i = 0; i < n; i++) {
-		uint32_t h;
+		uint32_t hs = t->buckets[sb[i]], hd = t->buckets[db[i]];
 
-		if (reqs[i].src && (h = t->buckets[sb[i]]) != VSW_MAC_NONE)
-			__builtin_prefetch(&t->entries[h]);
-		if (reqs[i].dst && (h = t->buckets[db[i]]) != VSW_MAC_NONE)
-			__builtin_prefetch(&t->entries[h]);
+		if (hs != VSW_MAC_NONE)
+			__builtin_prefetch(&t->entries[hs]);
+		if (hd != VSW_MAC_NONE)
+			__builtin_prefetch(&t->entries[hd]);
 	}
 	/* Then each frame in order: its source learned before its destination is looked up,
 	 * and before the next frame's, exactly as learn + lookup one frame at a time. */
+	t->clock_ns = now;
 	for (i = 0; i < n; i++) {
 		struct vsw_mac_req *r = &reqs[i];
+		uint64_t sk = r->src_key, dk = r->dst_key;
 
-		if (r->src) {
-			if (!vsw_mac_is_learnable(r->src) || r->vlan > VSW_MAC_VLAN_MAX ||
-			    r->in_port >= t->max_ports) {
+		if (sk) {
+			if (__builtin_expect(vsw_mac_key_is_learnable(sk) &&
+						     (sk & 0xffff) <= VSW_MAC_VLAN_MAX &&
+						     r->in_port < t->max_ports,
+					     1))
+				vsw_mac_learn_key(t, sk, sb[i], r->in_port);
+			else
 				t->stats.refused++;
-			} else {
-				t->clock_ns = vsw_mac_now(t, now_ns);
-				vsw_mac_learn_key(t, skey[i], sb[i], r->in_port);
-			}
 		}
 		r->out_port = VSW_MAC_PORT_NONE;
-		if (r->dst && r->vlan <= VSW_MAC_VLAN_MAX) {
-			uint32_t e = vsw_mac_find_in(t, dkey[i], db[i]);
+		if (dk && (dk & 0xffff) <= VSW_MAC_VLAN_MAX) {
+			uint32_t e = vsw_mac_find_in(t, dk, db[i]);
 
-			if (e != VSW_MAC_NONE &&
-			    !vsw_mac_expired(t, &t->entries[e], vsw_mac_now(t, now_ns)))
+			if (e != VSW_MAC_NONE && !vsw_mac_expired(t, &t->entries[e], now))
 				r->out_port = t->entries[e].port;
 		}
 	}

@@ -127,13 +127,33 @@ int vsw_mac_learn(struct vsw_mac_table *table, const struct ether_addr *mac, uin
 int vsw_mac_lookup(const struct vsw_mac_table *table, const struct ether_addr *mac, uint16_t vlan,
 		   uint64_t now_ns, uint16_t *port);
 
+/* The key of 'mac' (6 bytes as on the wire) on 'vlan' in bursts: MAC << 16 | VLAN, read
+ * with two loads. Key 0 (the zero MAC, VLAN 0) is never learnable and never found, so it
+ * also stands for "nothing" in a request. */
+static inline uint64_t
+vsw_mac_key_of(const uint8_t *mac, uint16_t vlan)
+{
+	uint32_t hi;
+	uint16_t lo;
+
+	__builtin_memcpy(&hi, mac, 4);
+	__builtin_memcpy(&lo, mac + 4, 2);
+	return ((uint64_t)__builtin_bswap32(hi) << 16 | __builtin_bswap16(lo)) << 16 | vlan;
+}
+
+/* vsw_mac_is_learnable() of a key's MAC: not multicast, not zero. */
+static inline bool
+vsw_mac_key_is_learnable(uint64_t key)
+{
+	return !(key >> 56 & 1) && key >> 16;
+}
+
 /* One frame of vsw_mac_learn_lookup_burst(). */
 struct vsw_mac_req {
-	const struct ether_addr *src; /* learned on 'in_port', unless NULL */
-	const struct ether_addr *dst; /* looked up, unless NULL */
-	uint16_t vlan;
+	uint64_t src_key; /* vsw_mac_key_of(source, vlan) learned on 'in_port'; 0: none */
+	uint64_t dst_key; /* vsw_mac_key_of(destination, vlan) looked up; 0: none */
 	uint16_t in_port;
-	uint16_t out_port; /* set: the port of 'dst', or VSW_MAC_PORT_NONE */
+	uint16_t out_port; /* set: the port of the destination, or VSW_MAC_PORT_NONE */
 };
 
 /*
@@ -141,8 +161,9 @@ struct vsw_mac_req {
  * source then vsw_mac_lookup() of its destination at 'now_ns' would do (so a frame's
  * lookup sees the sources of the frames before it, not after), with the hashing of the
  * whole burst done first and the chains prefetched. The return values of those calls are
- * not reported: a refused learn is counted in the stats, a failed lookup gives
- * VSW_MAC_PORT_NONE.
+ * not reported: a refused learn (a source key whose MAC is not learnable, VLAN above
+ * VSW_MAC_VLAN_MAX, or 'in_port' not below max_ports) is counted in the stats, a failed
+ * lookup gives VSW_MAC_PORT_NONE.
  */
 void vsw_mac_learn_lookup_burst(struct vsw_mac_table *table, struct vsw_mac_req *reqs,
 				unsigned int n, uint64_t now_ns);

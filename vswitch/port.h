@@ -184,7 +184,7 @@ port_frame_fits(const struct port *port, const struct pkt *p)
 {
 	uint32_t max = port->mtu + PORT_ETH_HLEN;
 
-	if (p->gso_type != PKT_GSO_NONE)
+	if (p->len <= max || p->gso_type != PKT_GSO_NONE)
 		return true;
 	if (p->len >= PORT_ETH_HLEN + PORT_VLAN_HLEN) {
 		const uint8_t *d = pkt_data(p);

@@ -327,6 +327,8 @@ honest_macs_never_hit_the_chain_bound(void **state)
 	vsw_mac_table_destroy(t);
 }
 
+#define K(m) vsw_mac_key_of((m).ether_addr_octet, 0)
+
 static void
 burst_is_learn_then_lookup_per_frame(void **state)
 {
@@ -334,11 +336,11 @@ burst_is_learn_then_lookup_per_frame(void **state)
 	struct ether_addr a = mac_of(1), b = mac_of(2), c = mac_of(3),
 			  bad = { { 1, 0, 0, 0, 0, 1 } };
 	struct vsw_mac_req r[5] = {
-		{ .src = &a, .dst = &b, .in_port = 1 },	  /* b unknown yet */
-		{ .src = &b, .dst = &a, .in_port = 2 },	  /* a learned by the frame before */
-		{ .src = &a, .dst = &b, .in_port = 1 },	  /* b known now */
-		{ .src = &bad, .dst = &c, .in_port = 3 }, /* refused, c unknown */
-		{ .src = NULL, .dst = NULL, .in_port = 3 },
+		{ .src_key = K(a), .dst_key = K(b), .in_port = 1 },   /* b unknown yet */
+		{ .src_key = K(b), .dst_key = K(a), .in_port = 2 },   /* a learned before */
+		{ .src_key = K(a), .dst_key = K(b), .in_port = 1 },   /* b known now */
+		{ .src_key = K(bad), .dst_key = K(c), .in_port = 3 }, /* refused, c unknown */
+		{ .src_key = 0, .dst_key = 0, .in_port = 3 },
 	};
 	struct vsw_mac_stats st;
 
@@ -354,9 +356,37 @@ burst_is_learn_then_lookup_per_frame(void **state)
 	assert_int_equal(st.refused, 1);
 	assert_int_equal(vsw_mac_count(t), 2);
 	/* Expired entries are not found by a burst either. */
-	r[0].src = NULL;
+	r[0].src_key = 0;
 	vsw_mac_learn_lookup_burst(t, r, 1, S + 300 * S);
 	assert_int_equal(r[0].out_port, VSW_MAC_PORT_NONE);
+	vsw_mac_table_destroy(t);
+}
+
+static void
+burst_keys_checked_like_learn(void **state)
+{
+	struct vsw_mac_table *t = make_table(0, 0, 8);
+	struct ether_addr a = mac_of(1), zero = { { 0 } },
+			  bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	struct vsw_mac_req r[3] = {
+		{ .src_key = vsw_mac_key_of(a.ether_addr_octet, 4096),
+		  .in_port = 1 }, /* VLAN too big */
+		{ .src_key = vsw_mac_key_of(zero.ether_addr_octet, 7), .in_port = 1 },
+		{ .src_key = vsw_mac_key_of(a.ether_addr_octet, 7),
+		  .in_port = 8 }, /* no such port */
+	};
+	struct vsw_mac_stats st;
+
+	(void)state;
+	assert_true(vsw_mac_key_is_learnable(K(a)));
+	assert_false(vsw_mac_key_is_learnable(K(bcast)));
+	assert_false(vsw_mac_key_is_learnable(K(zero)));
+	assert_int_equal(vsw_mac_key_of(a.ether_addr_octet, 7),
+			 vsw_mac_key_of(a.ether_addr_octet, 0) | 7);
+	vsw_mac_learn_lookup_burst(t, r, 3, S);
+	vsw_mac_get_stats(t, &st);
+	assert_int_equal(st.refused, 3);
+	assert_int_equal(vsw_mac_count(t), 0);
 	vsw_mac_table_destroy(t);
 }
 
@@ -875,6 +905,7 @@ main(void)
 		cmocka_unit_test(eviction_order_is_learn_order_to_within_the_refresh_time),
 		cmocka_unit_test(honest_macs_never_hit_the_chain_bound),
 		cmocka_unit_test(burst_is_learn_then_lookup_per_frame),
+		cmocka_unit_test(burst_keys_checked_like_learn),
 		cmocka_unit_test(mac_seen_on_another_port_moves),
 		cmocka_unit_test(multicast_broadcast_and_zero_sources_are_not_learned),
 		cmocka_unit_test(bad_vlan_or_port_is_refused),
