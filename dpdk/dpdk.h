@@ -88,6 +88,10 @@ int dpdk_engine_switch_cfg(unsigned int max_workers, struct vsw_switch_cfg *cfg)
 int dpdk_engine_set_data_room(uint32_t bytes);
 uint32_t dpdk_engine_data_room(void);
 
+/* Workers of the engine (dpdk_engine_switch_cfg), 1 before that: each "dpdk" port opens a
+ * queue pair per worker where the device has them. */
+unsigned int dpdk_engine_n_workers(void);
+
 /* The lcore worker 'id' runs on (-1 if none), and the TSC rate in Hz. */
 int dpdk_engine_worker_lcore(unsigned int id);
 uint64_t dpdk_tsc_hz(void);

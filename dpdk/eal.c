@@ -366,6 +366,12 @@ dpdk_engine_switch_cfg(unsigned int max_workers, struct vsw_switch_cfg *cfg)
 	return 0;
 }
 
+unsigned int
+dpdk_engine_n_workers(void)
+{
+	return dpdk_n_workers ? dpdk_n_workers : 1;
+}
+
 int
 dpdk_engine_worker_lcore(unsigned int id)
 {

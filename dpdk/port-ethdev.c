@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * port-ethdev.c - the "dpdk" port class (see port-ethdev.h): an rte_ethdev with one rx and
- * one tx queue, whose mbufs are the switch's packets.
+ * port-ethdev.c - the "dpdk" port class (see port-ethdev.h): an rte_ethdev with a queue
+ * pair per engine worker where the device has them (RSS across the rx queues), whose mbufs
+ * are the switch's packets.
  */
 #include "dpdk/port-ethdev.h"
 
@@ -15,10 +16,12 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_spinlock.h>
 
-#define DPDK_PORT_RX_DESC 1024
-#define DPDK_PORT_TX_DESC 1024
-#define DPDK_DEVNAME_MAX  64
+#define DPDK_PORT_RX_DESC    1024
+#define DPDK_PORT_TX_DESC    1024
+#define DPDK_DEVNAME_MAX     64
+#define DPDK_PORT_QUEUES_MAX 64
 
 struct dpdk_port {
 	struct port up;
@@ -27,6 +30,15 @@ struct dpdk_port {
 	bool started; /* rte_eth_dev_start succeeded */
 	char devname[DPDK_DEVNAME_MAX];
 	struct rte_mempool *tx_mp; /* mbufs for copies of packets of other pools */
+	/* Fewer tx queues than engine workers: the workers that share one take its lock. */
+	bool tx_locked;
+	rte_spinlock_t tx_lock[DPDK_PORT_QUEUES_MAX];
+	/* Packet and byte counts per queue, each written by the one worker using that queue
+	 * (or under its tx lock), on its own line: no atomic add, no line shared by workers of a
+	 * spread network. get_stats sums them. */
+	struct dpdk_qstats {
+		_Alignas(64) uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	} qs[DPDK_PORT_QUEUES_MAX];
 };
 
 /* Ethdev ports taken by an open "dpdk" port (control thread). */
@@ -73,11 +85,13 @@ dpdk_port_unprobe(struct dpdk_port *dp)
 		struct rte_mbuf *ms[PKT_BATCH_MAX];
 		uint16_t n;
 
-		for (int i = 0; i < 1024 && dp->started; i++) {
-			n = rte_eth_rx_burst(dp->port_id, 0, ms, PKT_BATCH_MAX);
-			if (!n)
-				break;
-			rte_pktmbuf_free_bulk(ms, n);
+		for (unsigned int q = 0; q < dp->up.n_rxq && dp->started; q++) {
+			for (int i = 0; i < 1024; i++) {
+				n = rte_eth_rx_burst(dp->port_id, (uint16_t)q, ms, PKT_BATCH_MAX);
+				if (!n)
+					break;
+				rte_pktmbuf_free_bulk(ms, n);
+			}
 		}
 		if (dp->started)
 			rte_eth_dev_stop(dp->port_id);
@@ -93,19 +107,38 @@ dpdk_port_unprobe(struct dpdk_port *dp)
 		rte_dev_remove(dev);
 }
 
+/* Queue pairs: one per engine worker where the device has that many, so any worker of a
+ * spread network polls and sends on its own; RSS spreads flows over the rx queues when
+ * there are several and the device hashes (a device without RSS, such as net_pcap with
+ * several rx_pcap streams, fills its queues by itself). */
 static int
 dpdk_port_setup(struct dpdk_port *dp)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = DPDK_PORT_RX_DESC, nb_txd = DPDK_PORT_TX_DESC;
+	unsigned int want = dpdk_engine_n_workers(), n_rxq, n_txq, q;
 	int socket, err;
 
 	memset(&conf, 0, sizeof(conf));
 	err = rte_eth_dev_info_get(dp->port_id, &info);
 	if (err)
 		return err;
-	err = rte_eth_dev_configure(dp->port_id, 1, 1, &conf);
+	if (want < 1)
+		want = 1;
+	if (want > DPDK_PORT_QUEUES_MAX)
+		want = DPDK_PORT_QUEUES_MAX;
+	n_rxq = info.max_rx_queues < want ? info.max_rx_queues : want;
+	n_txq = info.max_tx_queues < want ? info.max_tx_queues : want;
+	if (n_rxq < 1 || n_txq < 1)
+		return -ENODEV;
+	if (n_rxq > 1 && info.flow_type_rss_offloads) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+			info.flow_type_rss_offloads;
+	}
+	err = rte_eth_dev_configure(dp->port_id, (uint16_t)n_rxq, (uint16_t)n_txq, &conf);
 	if (err)
 		return err;
 	err = rte_eth_dev_adjust_nb_rx_tx_desc(dp->port_id, &nb_rxd, &nb_txd);
@@ -114,12 +147,22 @@ dpdk_port_setup(struct dpdk_port *dp)
 	socket = rte_eth_dev_socket_id(dp->port_id);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
-	err = rte_eth_rx_queue_setup(dp->port_id, 0, nb_rxd, (unsigned int)socket, NULL, dp->tx_mp);
-	if (err)
-		return err;
-	err = rte_eth_tx_queue_setup(dp->port_id, 0, nb_txd, (unsigned int)socket, NULL);
-	if (err)
-		return err;
+	for (q = 0; q < n_rxq; q++) {
+		err = rte_eth_rx_queue_setup(dp->port_id, (uint16_t)q, nb_rxd, (unsigned int)socket,
+					     NULL, dp->tx_mp);
+		if (err)
+			return err;
+	}
+	for (q = 0; q < n_txq; q++) {
+		err = rte_eth_tx_queue_setup(dp->port_id, (uint16_t)q, nb_txd, (unsigned int)socket,
+					     NULL);
+		if (err)
+			return err;
+		rte_spinlock_init(&dp->tx_lock[q]);
+	}
+	dp->up.n_rxq = n_rxq;
+	dp->up.n_txq = n_txq;
+	dp->tx_locked = n_txq < want;
 	err = rte_eth_dev_start(dp->port_id);
 	if (err)
 		return err;
@@ -172,8 +215,7 @@ dpdk_port_rx_burst(struct port *port, unsigned int qid, struct pkt_pool *pool,
 	unsigned int n, i, got = 0, too_big = 0, nobuf = 0;
 	uint64_t bytes = 0;
 
-	(void)qid;
-	n = rte_eth_rx_burst(dp->port_id, 0, ms, (uint16_t)pkt_batch_room(batch));
+	n = rte_eth_rx_burst(dp->port_id, (uint16_t)qid, ms, (uint16_t)pkt_batch_room(batch));
 	/* The frames' first bytes and their packet structs for the whole burst: the modes read
 	 * both next, and a device that wrote them a burst ago may have left them in L2. */
 	for (i = 0; i < n; i++) {
@@ -221,8 +263,10 @@ dpdk_port_rx_burst(struct port *port, unsigned int qid, struct pkt_pool *pool,
 		batch->pkts[batch->count++] = p;
 		got++;
 	}
-	if (got)
-		port_count_rx(port, got, bytes);
+	if (got) {
+		vsw_counter_add(&dp->qs[qid].rx_packets, got);
+		vsw_counter_add(&dp->qs[qid].rx_bytes, bytes);
+	}
 	if (unlikely(too_big))
 		port_count_ctr(port, VSW_CTR_RX_TOO_BIG, too_big);
 	if (unlikely(nobuf))
@@ -246,6 +290,19 @@ dpdk_port_put_tag(struct pkt *p)
 	p->flags &= (uint16_t)~PKT_F_VLAN;
 }
 
+/* Counts what tx queue 'q' took of ms[0..n) ('bytes' in all n); its user only. */
+static inline void
+dpdk_port_count_tx(struct dpdk_port *dp, uint16_t q, struct rte_mbuf *const *ms, unsigned int n,
+		   unsigned int sent, uint64_t bytes)
+{
+	if (!sent)
+		return;
+	for (unsigned int i = sent; i < n; i++)
+		bytes -= ms[i]->pkt_len;
+	vsw_counter_add(&dp->qs[q].tx_packets, sent);
+	vsw_counter_add(&dp->qs[q].tx_bytes, bytes);
+}
+
 static unsigned int
 dpdk_port_tx_burst(struct port *port, unsigned int qid, struct pkt_batch *batch)
 {
@@ -253,11 +310,11 @@ dpdk_port_tx_burst(struct port *port, unsigned int qid, struct pkt_batch *batch)
 	struct rte_mbuf *ms[PKT_BATCH_MAX];
 	unsigned int i, n = 0, sent, too_big = 0, copied = 0, nobuf = 0;
 	uint64_t bytes = 0;
+	uint16_t q;
 	/* Whether a pool is mbuf-backed, asked once per pool met in the burst (usually one). */
 	const struct pkt_pool *last_pool = NULL;
 	bool last_is_mbuf = false;
 
-	(void)qid;
 	for (i = 0; i < batch->count; i++) {
 		struct pkt *p = batch->pkts[i];
 		struct rte_mbuf *m;
@@ -307,15 +364,21 @@ dpdk_port_tx_burst(struct port *port, unsigned int qid, struct pkt_batch *batch)
 		ms[n++] = m;
 	}
 	batch->count = 0;
-	sent = n ? rte_eth_tx_burst(dp->port_id, 0, ms, (uint16_t)n) : 0;
+	q = (uint16_t)(qid < dp->up.n_txq ? qid : qid % dp->up.n_txq);
+	sent = 0;
+	if (n && unlikely(dp->tx_locked)) {
+		rte_spinlock_lock(&dp->tx_lock[q]);
+		sent = rte_eth_tx_burst(dp->port_id, q, ms, (uint16_t)n);
+		dpdk_port_count_tx(dp, q, ms, n, sent, bytes);
+		rte_spinlock_unlock(&dp->tx_lock[q]);
+	} else if (n) {
+		sent = rte_eth_tx_burst(dp->port_id, q, ms, (uint16_t)n);
+		dpdk_port_count_tx(dp, q, ms, n, sent, bytes);
+	}
 	if (unlikely(sent < n)) {
-		for (i = sent; i < n; i++)
-			bytes -= ms[i]->pkt_len;
 		rte_pktmbuf_free_bulk(ms + sent, n - sent);
 		port_count_ctr(port, VSW_CTR_TX_QUEUE_FULL, n - sent);
 	}
-	if (sent)
-		port_count_tx(port, sent, bytes);
 	if (unlikely(too_big))
 		port_count_ctr(port, VSW_CTR_TX_TOO_BIG, too_big);
 	if (unlikely(nobuf))
@@ -335,6 +398,12 @@ dpdk_port_get_stats(const struct port *port, struct port_stats *stats)
 	stats->rx_bytes = vsw_counter_read(&port->stats.rx_bytes);
 	stats->tx_packets = vsw_counter_read(&port->stats.tx_packets);
 	stats->tx_bytes = vsw_counter_read(&port->stats.tx_bytes);
+	for (unsigned int q = 0; q < DPDK_PORT_QUEUES_MAX; q++) {
+		stats->rx_packets += vsw_counter_read(&dp->qs[q].rx_packets);
+		stats->rx_bytes += vsw_counter_read(&dp->qs[q].rx_bytes);
+		stats->tx_packets += vsw_counter_read(&dp->qs[q].tx_packets);
+		stats->tx_bytes += vsw_counter_read(&dp->qs[q].tx_bytes);
+	}
 	vsw_counters_read(&port->stats.ctrs, &stats->ctrs);
 	if (rte_eth_stats_get(dp->port_id, &es) == 0) {
 		stats->ctrs.c[VSW_CTR_RX_NOBUF] += es.imissed + es.rx_nombuf;
@@ -376,6 +445,7 @@ const struct port_class dpdk_port_class = {
 	.get_stats = dpdk_port_get_stats,
 	.set_mtu = dpdk_port_set_mtu,
 	.get_etheraddr = dpdk_port_get_etheraddr,
+	.multi_worker = true,
 };
 
 int

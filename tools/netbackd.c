@@ -639,6 +639,17 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 	if (err)
 		return nbd_fail(r, err, "cannot create network '%s' (%s %s): %s", c->name,
 				c->switch_mode, c->switch_args, strerror(-err));
+	/* Spread before any port joins: every port must then take several workers. */
+	if (c->workers > 1) {
+		err = vsw_net_set_workers(n->net, c->workers);
+		if (err == -EINVAL)
+			return nbd_fail(r, EINVAL, "--workers %u: the switch has %u worker(s)",
+					c->workers, vsw_switch_n_workers(d->sw));
+		if (err)
+			return nbd_fail(r, err,
+					"--workers %u: mode %s cannot be spread over workers (%s)",
+					c->workers, c->mode, strerror(-err));
+	}
 	if (c->host_port[0]) {
 		struct vsw_port_cfg pcfg = { .role = VSW_PORT_HOST };
 
@@ -671,7 +682,11 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 		if (!err)
 			err = vsw_nl_link_set_up(c->host_port, 1);
 		if (err)
-			return nbd_fail(r, err, "host port %s: %s", c->host_port, strerror(-err));
+			return nbd_fail(r, err, "host port %s: %s%s", c->host_port, strerror(-err),
+					c->workers > 1
+						? " (a network spread over workers takes only "
+						  "DPDK ports)"
+						: "");
 	}
 	/* An uplink opened beforehand with `port-add - NAME TYPE:ARGS` (a DPDK device on the dpdk
 	 * engine) instead of a dom0 interface: the network owns it from now on. */
@@ -683,7 +698,11 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 			nbd_parse_ips(c->uplink_address, &ucfg, bad, sizeof(bad));
 		err = vsw_net_add_port(n->net, n->uplink_port, &ucfg);
 		if (err)
-			return nbd_fail(r, err, "uplink %s: %s", c->uplink, strerror(-err));
+			return nbd_fail(r, err, "uplink %s: %s%s", c->uplink, strerror(-err),
+					c->workers > 1
+						? " (a network spread over workers takes only "
+						  "DPDK ports)"
+						: "");
 	}
 	if (c->uplink[0] && c->nat != NB_NETCFG_NAT_KERNEL && !n->uplink_port) {
 		struct vsw_port_cfg ucfg = { .role = VSW_PORT_UPLINK };
@@ -697,7 +716,11 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 		if (!err)
 			err = vsw_net_add_port(n->net, n->uplink_port, &ucfg);
 		if (err)
-			return nbd_fail(r, err, "uplink %s: %s", c->uplink, strerror(-err));
+			return nbd_fail(r, err, "uplink %s: %s%s", c->uplink, strerror(-err),
+					c->workers > 1
+						? " (a network spread over workers takes only "
+						  "DPDK ports)"
+						: "");
 	}
 	if (c->nat == NB_NETCFG_NAT_KERNEL) {
 		err = nbd_ip_forward();

@@ -6,6 +6,7 @@
 #include "vswitch/bridge.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -14,7 +15,11 @@
 struct vsw_bridge {
 	struct vsw_net *net;
 	struct vsw_mac_table *macs;
-	uint64_t now_ns; /* the worker's clock at the last batch (for dumps) */
+	/* A spread network (switch.h): its workers learn and look up in 'macs' under 'lock',
+	 * one acquisition per burst, so each sees what the others learned. */
+	bool shared;
+	pthread_spinlock_t lock;
+	uint64_t now_ns; /* the worker's clock at the last batch (for dumps); atomic */
 	struct vsw_bridge_policy policy;
 	uint8_t roles[PORT_MAX]; /* enum vsw_port_role of each member, by port index */
 	struct bridge_guard *guards[PORT_MAX]; /* a vif's allowed sources, NULL: unrestricted */
@@ -65,6 +70,7 @@ vsw_bridge_create_policy(struct vsw_net *net, const char *args,
 		free(br);
 		return err;
 	}
+	pthread_spin_init(&br->lock, PTHREAD_PROCESS_PRIVATE);
 	br->net = net;
 	br->policy = *policy;
 	*statep = br;
@@ -87,6 +93,7 @@ bridge_destroy(void *state)
 	for (unsigned int i = 0; i < PORT_MAX; i++)
 		free(br->guards[i]);
 	vsw_mac_table_destroy(br->macs);
+	pthread_spin_destroy(&br->lock);
 	free(br);
 }
 
@@ -251,7 +258,7 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 	struct port *out = NULL, *run_out = NULL;
 	unsigned int i, n = 0, run_start = 0, last_idx = VSW_MAC_PORT_NONE + 1;
 
-	br->now_ns = now_ns;
+	__atomic_store_n(&br->now_ns, now_ns, __ATOMIC_RELAXED);
 	/* The checks of each frame, then one learn + lookup pass over the burst (the table
 	 * keeps the per-frame order), then the forwarding, in frame order. */
 	for (i = 0; i < batch->count; i++) {
@@ -282,7 +289,13 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 		r->in_port = in->index;
 		pkts[n++] = p;
 	}
-	vsw_mac_learn_lookup_burst(br->macs, reqs, n, now_ns);
+	if (br->shared) {
+		pthread_spin_lock(&br->lock);
+		vsw_mac_learn_lookup_burst(br->macs, reqs, n, now_ns);
+		pthread_spin_unlock(&br->lock);
+	} else {
+		vsw_mac_learn_lookup_burst(br->macs, reqs, n, now_ns);
+	}
 	/* Consecutive frames to one port leave as one run; a run is sent before anything
 	 * else is done, so every port still gets its frames in arrival order. */
 	for (i = 0; i < n; i++) {
@@ -317,13 +330,27 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 	bridge_run_flush(fwd, run_out, pkts, run_start, n);
 }
 
+/* Primary worker, helpers parked: nobody is inside process() or tick(). */
+static int
+bridge_set_shared(void *state, bool shared)
+{
+	struct vsw_bridge *br = state;
+
+	br->shared = shared;
+	return 0;
+}
+
 static void
 bridge_tick(void *state, uint64_t now_ns)
 {
 	struct vsw_bridge *br = state;
 
-	br->now_ns = now_ns;
+	__atomic_store_n(&br->now_ns, now_ns, __ATOMIC_RELAXED);
+	if (br->shared)
+		pthread_spin_lock(&br->lock);
 	vsw_mac_age(br->macs, now_ns);
+	if (br->shared)
+		pthread_spin_unlock(&br->lock);
 }
 
 const struct vsw_mode_ops vsw_mode_bridge = {
@@ -334,6 +361,7 @@ const struct vsw_mode_ops vsw_mode_bridge = {
 	.port_removed = bridge_port_removed,
 	.process = bridge_process,
 	.tick = bridge_tick,
+	.set_shared = bridge_set_shared,
 };
 
 struct bridge_dump {

@@ -125,6 +125,11 @@ vsw_capture_start(struct vsw_switch *sw, struct port *port, unsigned int max_fra
 		err = -EINVAL;
 		goto fail_fd;
 	}
+	/* The ring has one producer: a port of a spread network has several workers. */
+	if (vsw_net_n_workers(net) > 1) {
+		err = -EOPNOTSUPP;
+		goto fail_fd;
+	}
 	cap = calloc(1, sizeof(*cap));
 	if (!cap) {
 		err = -ENOMEM;

@@ -3,7 +3,8 @@
  * capture.h - packet capture on any port of the switch (`nbctl capture PORT -w FILE [-c N]`).
  *
  * Contract:
- * - vsw_capture_start() attaches a capture to a port that is in a network. From then on the
+ * - vsw_capture_start() attaches a capture to a port that is in a network (not a spread
+ *   one, whose ports several workers serve: -EOPNOTSUPP). From then on the
  *   worker owning the port copies every frame the port receives (after rx_burst) and every
  *   frame it is about to send (before tx_burst), up to VSW_CAPTURE_SNAPLEN bytes each, into
  *   a bounded single-producer single-consumer ring of VSW_CAPTURE_RING_SLOTS slots. The

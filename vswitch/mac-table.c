@@ -24,6 +24,9 @@
 
 #define VSW_MAC_NONE	 UINT32_MAX
 #define VSW_MAC_NS_PER_S 1000000000ull
+/* Bursts learn at the table's clock, which they move in steps of this much: a MAC seen in
+ * every burst is written once a step, not once a frame (and the clock's line once a step). */
+#define VSW_MAC_CLOCK_STEP_NS 1000000ull
 
 struct vsw_mac_entry {
 	uint64_t key;	       /* MAC << 16 | VLAN */
@@ -60,8 +63,12 @@ struct vsw_mac_table {
 	uint32_t max_count; /* largest n with a non-empty by_count[n], 0 if the table is empty */
 
 	uint64_t aging_ns;
-	uint64_t clock_ns; /* latest time seen */
 	uint64_t mul, add; /* hash secret; 'mul' is odd */
+
+	/* Written by every learn: a line of their own, apart from the read-mostly fields
+	 * above (a spread bridge's workers share the table). */
+	_Alignas(64)
+		uint64_t clock_ns; /* latest time seen (bursts: in VSW_MAC_CLOCK_STEP_NS steps) */
 	struct vsw_mac_stats stats;
 };
 
@@ -160,9 +167,11 @@ vsw_mac_table_create(const struct vsw_mac_table_cfg *cfg, struct vsw_mac_table *
 		log2_buckets++;
 	}
 
-	t = calloc(1, sizeof(*t));
+	/* sizeof is a multiple of the 64-byte alignment, as aligned_alloc() wants. */
+	t = aligned_alloc(_Alignof(struct vsw_mac_table), sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	memset(t, 0, sizeof(*t));
 	t->entries = calloc(max_entries, sizeof(*t->entries));
 	t->buckets = calloc(n_buckets, sizeof(*t->buckets));
 	t->ports = calloc(max_ports, sizeof(*t->ports));
@@ -385,7 +394,9 @@ vsw_mac_learn_key(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint16
 	if (__builtin_expect(i != VSW_MAC_NONE, 1)) {
 		struct vsw_mac_entry *e = &t->entries[i];
 
-		e->last_seen_ns = t->clock_ns;
+		/* A store only when the clock moved: once per step for a busy MAC. */
+		if (e->last_seen_ns != t->clock_ns)
+			e->last_seen_ns = t->clock_ns;
 		if (__builtin_expect(
 			    e->port == port && t->clock_ns - e->lru_ns < VSW_MAC_REFRESH_NS, 1))
 			return 0;
@@ -453,7 +464,8 @@ vsw_mac_burst_chunk(struct vsw_mac_table *t, struct vsw_mac_req *reqs, unsigned 
 	}
 	/* Then each frame in order: its source learned before its destination is looked up,
 	 * and before the next frame's, exactly as learn + lookup one frame at a time. */
-	t->clock_ns = now;
+	if (now - t->clock_ns >= VSW_MAC_CLOCK_STEP_NS)
+		t->clock_ns = now;
 	for (i = 0; i < n; i++) {
 		struct vsw_mac_req *r = &reqs[i];
 		uint64_t sk = r->src_key, dk = r->dst_key;

@@ -98,6 +98,12 @@ struct port_class {
 	int (*wait_fd)(const struct port *port);
 	bool (*arm)(struct port *port);
 	void (*poll)(struct port *port);
+
+	/* rx_burst and tx_burst of distinct queues may run on different workers at the same
+	 * time (an ethdev's queues): such a port can be in a network spread over several
+	 * workers (vsw_net_set_workers). tx_burst takes any qid (it picks qid modulo its
+	 * queues and serialises workers that then share one). */
+	bool multi_worker;
 };
 
 struct port {
@@ -114,7 +120,11 @@ struct port {
 	 * (a vif at connect); read by the owning worker. Default 0: none. */
 	unsigned int offloads;
 
-	/* Written by the owning worker only. */
+	/* Set by the switch while no worker polls the port: several workers write its
+	 * counters (a port of a spread network), so port_count_*() add atomically. */
+	bool shared;
+
+	/* Written by the owning worker(s) only (atomically when 'shared'). */
 	struct port_stats stats;
 };
 
@@ -216,23 +226,32 @@ port_tx_burst(struct port *port, unsigned int qid, struct pkt_batch *batch)
 
 /* Data-path counter helpers for classes (owning worker only). */
 static inline void
+port_counter_add(const struct port *port, uint64_t *ctr, uint64_t n)
+{
+	if (__builtin_expect(port->shared, 0))
+		__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
+	else
+		vsw_counter_add(ctr, n);
+}
+
+static inline void
 port_count_rx(struct port *port, uint64_t n_pkts, uint64_t n_bytes)
 {
-	vsw_counter_add(&port->stats.rx_packets, n_pkts);
-	vsw_counter_add(&port->stats.rx_bytes, n_bytes);
+	port_counter_add(port, &port->stats.rx_packets, n_pkts);
+	port_counter_add(port, &port->stats.rx_bytes, n_bytes);
 }
 
 static inline void
 port_count_tx(struct port *port, uint64_t n_pkts, uint64_t n_bytes)
 {
-	vsw_counter_add(&port->stats.tx_packets, n_pkts);
-	vsw_counter_add(&port->stats.tx_bytes, n_bytes);
+	port_counter_add(port, &port->stats.tx_packets, n_pkts);
+	port_counter_add(port, &port->stats.tx_bytes, n_bytes);
 }
 
 static inline void
 port_count_ctr(struct port *port, enum vsw_counter ctr, uint64_t n)
 {
-	vsw_counter_add(&port->stats.ctrs.c[ctr], n);
+	port_counter_add(port, &port->stats.ctrs.c[ctr], n);
 }
 
 #endif

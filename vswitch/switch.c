@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * switch.c - networks, workers and the forwarding loop (see switch.h). Each network is
- * served by one worker thread; the control thread changes what a worker uses only through
- * vsw_worker_call(), which the worker runs between two loop iterations.
+ * served by one worker thread (or, spread, by several: its primary and helpers); the
+ * control thread changes what a worker uses only through vsw_worker_call(), which the
+ * worker runs between two loop iterations.
  */
 #include "vswitch/switch.h"
 
@@ -25,6 +26,7 @@
 struct vsw_fwd {
 	struct vsw_net *net;
 	struct pkt_pool *pool;
+	unsigned int txq; /* the worker's index in the network: its tx queue on every port */
 	struct pkt *gso_segs[VSW_GSO_SEGS_MAX];	 /* scratch of vsw_fwd_offload() */
 	struct pkt_batch out[VSW_NET_PORTS_MAX]; /* indexed by the port's slot in the net */
 	uint16_t touched[VSW_NET_PORTS_MAX];	 /* slots with packets queued */
@@ -37,8 +39,10 @@ struct vsw_net {
 	char name[VSW_NET_NAME_MAX + 1];
 	const struct vsw_mode_ops *mode;
 	void *state;
-	struct vsw_worker *worker;
-	struct port *ports[VSW_NET_PORTS_MAX]; /* changed on the worker, by calls */
+	struct vsw_worker *worker;		     /* the primary */
+	struct vsw_worker *helpers[VSW_WORKERS_MAX]; /* workers 1..n_workers-1 of a spread net */
+	unsigned int n_workers;			     /* read by its workers; changed parked */
+	struct port *ports[VSW_NET_PORTS_MAX];	     /* changed on the worker, by calls */
 	unsigned int n_ports;
 	uint64_t next_tick_ns;
 };
@@ -52,6 +56,7 @@ struct vsw_worker {
 	int wakefd;
 	struct pkt_pool *pool;
 	struct vsw_net *nets[64];
+	uint8_t shard[64]; /* the worker's index in nets[i] (0: its primary) */
 	unsigned int n_nets;
 	_Atomic bool stop;
 
@@ -83,6 +88,8 @@ struct vsw_switch {
 };
 
 extern const struct vsw_mode_ops vsw_mode_bridge;
+
+static int vsw_net_call_parked(struct vsw_net *net, int (*fn)(void *arg), void *arg);
 
 #define VSW_MODES_MAX 16
 
@@ -130,7 +137,7 @@ vsw_fwd_flush_slot(struct vsw_fwd *fwd, unsigned int slot)
 
 	if (b->count) {
 		vsw_capture_tx(fwd->net->ports[slot], b);
-		port_tx_burst(fwd->net->ports[slot], 0, b);
+		port_tx_burst(fwd->net->ports[slot], fwd->txq, b);
 	}
 	b->count = 0;
 }
@@ -154,7 +161,7 @@ vsw_fwd_enqueue(struct vsw_fwd *fwd, struct port *out, struct pkt *p)
 	b->pkts[b->count++] = p;
 	if (pkt_batch_is_full(b)) {
 		vsw_capture_tx(out, b);
-		port_tx_burst(out, 0, b);
+		port_tx_burst(out, fwd->txq, b);
 		b->count = 0;
 		/* The slot stays in 'touched'; flushing an empty batch is a no-op. */
 	}
@@ -256,7 +263,7 @@ vsw_fwd_output_burst(struct vsw_fwd *fwd, struct port *out, struct pkt *const *p
 		b->pkts[b->count++] = p;
 		if (pkt_batch_is_full(b)) {
 			vsw_capture_tx(out, b);
-			port_tx_burst(out, 0, b);
+			port_tx_burst(out, fwd->txq, b);
 			b->count = 0;
 		}
 	}
@@ -307,29 +314,34 @@ vsw_fwd_net(const struct vsw_fwd *fwd)
 
 /* ---- the worker loop -------------------------------------------------------------------- */
 
+/* One pass of worker 'w' over 'net', whose worker number 'shard' it is: rx queues shard,
+ * shard + n, ... of every port (n workers serve the net), the housekeeping on the primary. */
 static unsigned int
-vsw_net_run(struct vsw_worker *w, struct vsw_net *net, uint64_t now_ns)
+vsw_net_run(struct vsw_worker *w, struct vsw_net *net, unsigned int shard, uint64_t now_ns)
 {
-	unsigned int i, n, total = 0;
+	unsigned int i, n, q, nw = net->n_workers, total = 0;
 
 	w->fwd.net = net;
 	w->fwd.pool = w->pool;
+	w->fwd.txq = shard;
 	for (i = 0; i < net->n_ports; i++) {
 		struct port *port = net->ports[i];
 
-		if (port->cls->poll)
+		if (port->cls->poll && shard == 0)
 			port->cls->poll(port);
-		w->batch.count = 0;
-		n = port_rx_burst(port, 0, w->pool, &w->batch);
-		if (!n)
-			continue;
-		vsw_capture_rx(port, &w->batch);
-		total += n;
-		net->mode->process(net->state, &w->fwd, port, &w->batch, now_ns);
-		w->batch.count = 0;
-		vsw_fwd_flush(&w->fwd);
+		for (q = shard; q < port->n_rxq; q += nw) {
+			w->batch.count = 0;
+			n = port_rx_burst(port, q, w->pool, &w->batch);
+			if (!n)
+				continue;
+			vsw_capture_rx(port, &w->batch);
+			total += n;
+			net->mode->process(net->state, &w->fwd, port, &w->batch, now_ns);
+			w->batch.count = 0;
+			vsw_fwd_flush(&w->fwd);
+		}
 	}
-	if (net->mode->tick && now_ns >= net->next_tick_ns) {
+	if (shard == 0 && net->mode->tick && now_ns >= net->next_tick_ns) {
 		net->mode->tick(net->state, now_ns);
 		net->next_tick_ns = now_ns + (uint64_t)VSW_TICK_MS * 1000000u;
 	}
@@ -389,7 +401,7 @@ vsw_worker_loop(void *arg)
 
 		vsw_worker_run_call(w);
 		for (k = 0; k < w->n_nets; k++)
-			work += vsw_net_run(w, w->nets[k], now);
+			work += vsw_net_run(w, w->nets[k], w->shard[k], now);
 		t1 = vsw_cycles(sw);
 		vsw_counter_add(&st->iterations, 1);
 		if (work) {
@@ -463,7 +475,7 @@ vsw_worker_call(struct vsw_worker *w, int (*fn)(void *arg), void *arg)
 int
 vsw_net_call(struct vsw_net *net, int (*fn)(void *arg), void *arg)
 {
-	return vsw_worker_call(net->worker, fn, arg);
+	return vsw_net_call_parked(net, fn, arg);
 }
 
 static int
@@ -644,6 +656,7 @@ vsw_name_ok(const char *name)
 struct vsw_net_attach {
 	struct vsw_worker *w;
 	struct vsw_net *net;
+	unsigned int shard;
 };
 
 static int
@@ -653,6 +666,7 @@ vsw_do_net_attach(void *arg)
 
 	if (a->w->n_nets >= sizeof(a->w->nets) / sizeof(a->w->nets[0]))
 		return -ENOSPC;
+	a->w->shard[a->w->n_nets] = (uint8_t)a->shard;
 	a->w->nets[a->w->n_nets++] = a->net;
 	return 0;
 }
@@ -664,11 +678,112 @@ vsw_do_net_detach(void *arg)
 
 	for (unsigned int i = 0; i < a->w->n_nets; i++) {
 		if (a->w->nets[i] == a->net) {
-			a->w->nets[i] = a->w->nets[--a->w->n_nets];
+			a->w->n_nets--;
+			a->w->nets[i] = a->w->nets[a->w->n_nets];
+			a->w->shard[i] = a->w->shard[a->w->n_nets];
 			return 0;
 		}
 	}
 	return -ENOENT;
+}
+
+/* Detaches a spread network from its helpers ('park') or attaches it again: while parked,
+ * only the primary touches the network. */
+static void
+vsw_net_park(struct vsw_net *net, bool park)
+{
+	for (unsigned int k = 1; k < net->n_workers; k++) {
+		struct vsw_net_attach a = { .w = net->helpers[k], .net = net, .shard = k };
+
+		vsw_worker_call(a.w, park ? vsw_do_net_detach : vsw_do_net_attach, &a);
+	}
+}
+
+static int
+vsw_net_call_parked(struct vsw_net *net, int (*fn)(void *arg), void *arg)
+{
+	int r;
+
+	if (net->n_workers > 1)
+		vsw_net_park(net, true);
+	r = vsw_worker_call(net->worker, fn, arg);
+	if (net->n_workers > 1)
+		vsw_net_park(net, false);
+	return r;
+}
+
+struct vsw_spread_op {
+	struct vsw_net *net;
+	unsigned int n;
+};
+
+/* On the primary, helpers parked: the mode, the ports and the count change together. */
+static int
+vsw_do_spread(void *arg)
+{
+	struct vsw_spread_op *op = arg;
+	struct vsw_net *net = op->net;
+	bool shared = op->n > 1;
+	int err = 0;
+
+	if (net->mode->set_shared)
+		err = net->mode->set_shared(net->state, shared);
+	if (err)
+		return err;
+	for (unsigned int i = 0; i < net->n_ports; i++)
+		net->ports[i]->shared = shared;
+	net->n_workers = op->n;
+	return 0;
+}
+
+int
+vsw_net_set_workers(struct vsw_net *net, unsigned int n)
+{
+	struct vsw_switch *sw = net->sw;
+	struct vsw_spread_op op = { .net = net, .n = n };
+	unsigned int k, first;
+	int err;
+
+	if (n < 1 || n > sw->n_slots || (n > 1 && !sw->n_workers))
+		return -EINVAL;
+	if (n == net->n_workers)
+		return 0;
+	if (n > 1 && !net->mode->set_shared)
+		return -EOPNOTSUPP;
+	for (unsigned int i = 0; i < net->n_ports; i++) {
+		if (n > 1 && !net->ports[i]->cls->multi_worker)
+			return -EOPNOTSUPP;
+		if (n > 1 && vsw_capture_of_port[net->ports[i]->index])
+			return -EBUSY; /* a capture ring has one producer */
+	}
+	vsw_net_park(net, true);
+	err = vsw_worker_call(net->worker, vsw_do_spread, &op);
+	if (err) {
+		vsw_net_park(net, false);
+		return err;
+	}
+	/* Helpers: the workers after the primary, round robin. */
+	first = net->worker->id;
+	for (k = 1; k < n; k++)
+		net->helpers[k] = &sw->workers[(first + k) % sw->n_slots];
+	for (; k < VSW_WORKERS_MAX; k++)
+		net->helpers[k] = NULL;
+	vsw_net_park(net, false);
+	return 0;
+}
+
+unsigned int
+vsw_net_n_workers(const struct vsw_net *net)
+{
+	return net->n_workers;
+}
+
+unsigned int
+vsw_net_worker_id(const struct vsw_net *net, unsigned int k)
+{
+	if (k == 0 || k >= net->n_workers)
+		return net->worker->id;
+	return net->helpers[k]->id;
 }
 
 int
@@ -699,8 +814,10 @@ vsw_net_create(struct vsw_switch *sw, const char *name, const char *mode, const 
 		return err;
 	}
 	net->worker = &sw->workers[sw->next_worker++ % sw->n_slots];
+	net->n_workers = 1;
 	a.w = net->worker;
 	a.net = net;
+	a.shard = 0;
 	err = vsw_worker_call(net->worker, vsw_do_net_attach, &a);
 	if (err) {
 		ops->destroy(net->state);
@@ -723,6 +840,7 @@ vsw_net_destroy(struct vsw_net *net)
 
 	if (net->n_ports)
 		return -EBUSY;
+	vsw_net_set_workers(net, 1);
 	vsw_worker_call(net->worker, vsw_do_net_detach, &a);
 	for (pp = &sw->nets; *pp; pp = &(*pp)->next) {
 		if (*pp == net) {
@@ -830,12 +948,15 @@ vsw_do_add_port(void *arg)
 
 	if (net->n_ports >= VSW_NET_PORTS_MAX)
 		return -ENOSPC;
+	if (net->n_workers > 1 && !op->port->cls->multi_worker)
+		return -EOPNOTSUPP;
 	err = net->mode->port_added ? net->mode->port_added(net->state, op->port, op->cfg) : 0;
 	if (err)
 		return err;
 	sw->port_cfg[op->port->index] = *op->cfg;
 	sw->port_slot[op->port->index] = (uint16_t)net->n_ports;
 	sw->port_net[op->port->index] = net;
+	op->port->shared = net->n_workers > 1;
 	net->ports[net->n_ports++] = op->port;
 	vsw_port_watch(net->worker, op->port, true);
 	return 0;
@@ -859,6 +980,7 @@ vsw_do_del_port(void *arg)
 	sw->port_slot[moved->index] = (uint16_t)slot;
 	net->ports[net->n_ports] = NULL;
 	sw->port_net[op->port->index] = NULL;
+	op->port->shared = false;
 	return 0;
 }
 
@@ -879,7 +1001,7 @@ vsw_net_add_port(struct vsw_net *net, struct port *port, const struct vsw_port_c
 
 	if (net->sw->port_net[port->index])
 		return -EBUSY;
-	return vsw_worker_call(net->worker, vsw_do_add_port, &op);
+	return vsw_net_call_parked(net, vsw_do_add_port, &op);
 }
 
 const struct vsw_port_cfg *
@@ -910,7 +1032,7 @@ vsw_net_ctl(struct vsw_net *net, int argc, char **argv, FILE *out)
 
 	if (!net->mode->ctl)
 		return -EOPNOTSUPP;
-	return vsw_worker_call(net->worker, vsw_do_ctl, &op);
+	return vsw_net_call_parked(net, vsw_do_ctl, &op);
 }
 
 int
@@ -920,7 +1042,7 @@ vsw_net_del_port(struct vsw_switch *sw, struct port *port)
 
 	if (!op.net)
 		return -ENOENT;
-	return vsw_worker_call(op.net->worker, vsw_do_del_port, &op);
+	return vsw_net_call_parked(op.net, vsw_do_del_port, &op);
 }
 
 struct vsw_net *
@@ -936,7 +1058,7 @@ vsw_port_refresh(struct vsw_switch *sw, struct port *port)
 
 	if (!op.net)
 		return -ENOENT;
-	return vsw_worker_call(op.net->worker, vsw_do_refresh, &op);
+	return vsw_net_call_parked(op.net, vsw_do_refresh, &op);
 }
 
 unsigned int
@@ -948,6 +1070,6 @@ vsw_switch_run_once(struct vsw_switch *sw, uint64_t now_ns)
 	if (sw->n_workers)
 		return 0;
 	for (unsigned int k = 0; k < w->n_nets; k++)
-		total += vsw_net_run(w, w->nets[k], now_ns);
+		total += vsw_net_run(w, w->nets[k], w->shard[k], now_ns);
 	return total;
 }

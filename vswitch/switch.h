@@ -5,10 +5,20 @@
  * Contract
  * - A struct vsw_switch owns N workers (threads) and any number of networks. A network has a
  *   name, a mode (struct vsw_mode_ops: "bridge" here, more later) and up to VSW_NET_PORTS_MAX
- *   ports. Every network, with all its ports and its mode state, is served by exactly one
- *   worker (chosen at creation, round robin). So a packet never crosses threads, a mode's
- *   tables have a single writer, and the data path takes no lock; networks are the unit of
+ *   ports. Every network, with all its ports and its mode state, is served by one worker
+ *   (chosen at creation, round robin). So a packet never crosses threads, a mode's tables
+ *   have a single writer, and the data path takes no lock; networks are the unit of
  *   parallelism. Written down as the reason the mode state is not shared.
+ * - Spread networks (vsw_net_set_workers): a network of multi-queue ports (port class
+ *   multi_worker, e.g. DPDK ethdevs with RSS) can be served by N workers at once, as OVS
+ *   PMDs share rx queues: its worker (the primary) and N-1 helpers. Worker k of the network
+ *   polls rx queues k, k+N, ... of every port and sends on tx queue k; the primary alone
+ *   runs port->poll, the mode's tick and every control call, during which the helpers are
+ *   parked (detached, so they do not touch the network). A packet still never crosses
+ *   threads (each worker allocates from its own pool and sends what it received). Shared
+ *   state and why: the mode state, which the mode makes safe when told (set_shared: the
+ *   bridge takes a lock around its MAC table once per burst, because learning must be seen
+ *   network-wide), and the ports' counters (atomic adds on shared ports).
  * - A worker loop: run control calls, then for each of its networks and each port: rx_burst,
  *   mode->process (which queues packets per destination through vsw_fwd_*), then one tx_burst
  *   per destination; port->poll() housekeeping; the mode's tick (aging) every
@@ -102,6 +112,10 @@ struct vsw_mode_ops {
 	 * "route-add 10.1.0.0/16 via 10.0.0.254", "nat-show"), output written to 'out'. Returns
 	 * 0 or -errno with a message in 'out'. May be NULL (-EOPNOTSUPP). */
 	int (*ctl)(void *state, int argc, char **argv, FILE *out);
+	/* Worker (the primary, helpers parked): from now on process() and tick() run on
+	 * several workers at once ('shared') or on one again. NULL: the mode cannot be spread
+	 * (vsw_net_set_workers says -EOPNOTSUPP). */
+	int (*set_shared)(void *state, bool shared);
 };
 
 /* Registers a mode (control thread, at start): 0 (also if 'ops' is registered already),
@@ -203,8 +217,19 @@ struct vsw_net *vsw_port_net(const struct vsw_switch *sw, const struct port *por
  * port is in no network. */
 int vsw_port_refresh(struct vsw_switch *sw, struct port *port);
 
-/* Runs fn(arg) on the worker of 'net' between loop iterations and waits for it to return.
- * Runs it directly on a switch without threads. Returns fn's result. */
+/* Serves 'net' with 'n' workers (1..vsw_switch_n_workers()): its own and the n-1 next ones,
+ * round robin (see "spread networks" above). -EINVAL for n out of range or a switch without
+ * threads, -EOPNOTSUPP if the mode has no set_shared or a port is not multi_worker; ports
+ * added to a spread network later must be multi_worker too (-EOPNOTSUPP). */
+int vsw_net_set_workers(struct vsw_net *net, unsigned int n);
+
+/* How many workers serve 'net' (1 unless spread), and the id of its k-th (0: primary). */
+unsigned int vsw_net_n_workers(const struct vsw_net *net);
+unsigned int vsw_net_worker_id(const struct vsw_net *net, unsigned int k);
+
+/* Runs fn(arg) on the worker of 'net' between loop iterations and waits for it to return,
+ * the helpers of a spread network parked meanwhile. Runs it directly on a switch without
+ * threads. Returns fn's result. */
 int vsw_net_call(struct vsw_net *net, int (*fn)(void *arg), void *arg);
 
 /* For a switch without threads: one loop iteration of every network at time 'now_ns'.

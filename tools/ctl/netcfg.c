@@ -116,6 +116,7 @@ nb_netcfg_parse(int argc, char **argv, struct nb_netcfg *cfg, char *err, unsigne
 		{ .name = "--max-macs" },
 		{ .name = "--json", .flag = true },
 		{ .name = "--uplink-type" },
+		{ .name = "--workers" },
 	};
 	enum {
 		MODE,
@@ -133,7 +134,8 @@ nb_netcfg_parse(int argc, char **argv, struct nb_netcfg *cfg, char *err, unsigne
 		AGING,
 		MAXMACS,
 		JSON,
-		UPTYPE
+		UPTYPE,
+		WORKERS
 	};
 	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
 	const char *mode;
@@ -241,6 +243,16 @@ nb_netcfg_parse(int argc, char **argv, struct nb_netcfg *cfg, char *err, unsigne
 			return fail(err, size, "--mtu: expected 68..65517, got '%s'",
 				    opts[MTU].val);
 		cfg->mtu = (unsigned int)v;
+	}
+	cfg->workers = 1;
+	if (opts[WORKERS].val) {
+		char *end;
+		unsigned long v = strtoul(opts[WORKERS].val, &end, 10);
+
+		if (*end || v < 1 || v > NB_NETCFG_WORKERS_MAX)
+			return fail(err, size, "--workers: expected 1..%u, got '%s'",
+				    NB_NETCFG_WORKERS_MAX, opts[WORKERS].val);
+		cfg->workers = (unsigned int)v;
 	}
 	if (opts[AGING].val && append(cfg->switch_args, "aging", opts[AGING].val))
 		return -E2BIG;

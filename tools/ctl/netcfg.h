@@ -13,7 +13,8 @@
  *   --mode nat      --subnet CIDR [--host-port IF] --nat kernel --uplink IF
  *   --mode nat      --subnet CIDR [--host-port IF] --nat fastpath --uplink IF
  *                   --uplink-address CIDR [--uplink-gateway IP]
- * plus, for every mode, [--mtu N] [--aging S] [--max-macs N], and with --uplink (not with
+ * plus, for every mode, [--mtu N] [--aging S] [--max-macs N] [--workers N] (how many
+ * workers serve the network at once: switch.h "spread networks"), and with --uplink (not with
  * --nat kernel) [--uplink-type af_packet|af_xdp] (default af_packet; af_xdp falls back to
  * af_packet in netbackd when XDP cannot be used there).
  */
@@ -23,8 +24,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define NB_NETCFG_IFNAME_MAX 15
-#define NB_NETCFG_ARGS_MAX   512
+#define NB_NETCFG_IFNAME_MAX  15
+#define NB_NETCFG_ARGS_MAX    512
+#define NB_NETCFG_WORKERS_MAX 64
 
 enum nb_netcfg_nat {
 	NB_NETCFG_NAT_NONE,
@@ -47,6 +49,7 @@ struct nb_netcfg {
 	char dhcp_first[16], dhcp_last[16], dhcp_mask[16]; /* nat: dnsmasq's range */
 	char gateway[16];				   /* nat: the subnet's first address */
 	unsigned int mtu;				   /* 0 = default */
+	unsigned int workers;				   /* 1..NB_NETCFG_WORKERS_MAX */
 };
 
 /* Parses net-create's arguments (argv[0] is the network name). */
