@@ -52,7 +52,7 @@ usage(FILE *f)
 		"  net-create NAME --mode hostonly --host-port IF --address CIDR",
 		"  net-create NAME --mode isolated",
 		"             (every mode: [--mtu N] [--aging SECONDS] [--max-macs N])",
-		"             (with --uplink: [--uplink-type af_packet|af_xdp])",
+		"             (with --uplink: [--uplink-type af_packet|af_xdp] [--uplink-guard])",
 		"  net-destroy NAME | net-list | fdb-show NET | stats [PORT] | vif-list",
 		"  port-attach NET PORT [--ip ADDRS] [--role vif|host|uplink] | port-detach PORT",
 		"  port-add NET NAME TYPE:ARGS [--ip ADDRS] [--role R] | port-del NAME",
