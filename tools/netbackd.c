@@ -589,21 +589,42 @@ nbd_net_teardown(struct nbd *d, struct nbd_net *n)
 }
 
 /* Opens the uplink as --uplink-type asks: af_xdp falls back to af_packet with one notice in
- * the log when XDP cannot be used on the interface (see vswitch/port-afxdp.h). */
+ * the log when XDP cannot be used on the interface (see vswitch/port-afxdp.h). With
+ * --uplink-guard, the port carries the XDP guard (guard=1); when the guard cannot be had
+ * (no permission, no XDP, another XDP program on the interface) one notice and the af_packet
+ * uplink without it (see vswitch/xdpguard.h). */
 static int
-nbd_uplink_open_type(const struct nb_netcfg *c, const char *args, struct port **portp)
+nbd_uplink_open(const struct nb_netcfg *c, const char *args, struct port **portp)
 {
+	char gargs[160];
 	int err;
 
-	if (strcmp(c->uplink_type, "af_xdp"))
+	snprintf(gargs, sizeof(gargs), "%s%s", args, c->uplink_guard ? ",guard=1" : "");
+	if (!strcmp(c->uplink_type, "af_xdp")) {
+		err = port_open("af_xdp", c->uplink, gargs, portp);
+		if (!err) {
+			fprintf(stderr, "netbackd: uplink %s: af_xdp, %s\n", c->uplink,
+				port_afxdp_mode(*portp));
+			if (c->uplink_guard)
+				fprintf(stderr,
+					"netbackd: uplink %s: XDP guard on (in the af_xdp program)\n",
+					c->uplink);
+			return 0;
+		}
+		fprintf(stderr,
+			"netbackd: notice: uplink %s: af_xdp unavailable (%s), using af_packet\n",
+			c->uplink, strerror(-err));
+	}
+	if (!c->uplink_guard)
 		return port_open("af_packet", c->uplink, args, portp);
-	err = port_open("af_xdp", c->uplink, args, portp);
+	err = port_open("af_packet", c->uplink, gargs, portp);
 	if (!err) {
-		fprintf(stderr, "netbackd: uplink %s: af_xdp, %s\n", c->uplink,
-			port_afxdp_mode(*portp));
+		fprintf(stderr, "netbackd: uplink %s: XDP guard on (%s)\n", c->uplink,
+			xdpg_mode(port_afpacket_guard(*portp)));
 		return 0;
 	}
-	fprintf(stderr, "netbackd: notice: uplink %s: af_xdp unavailable (%s), using af_packet\n",
+	fprintf(stderr,
+		"netbackd: notice: uplink %s: XDP guard unavailable (%s), running without it\n",
 		c->uplink, strerror(-err));
 	return port_open("af_packet", c->uplink, args, portp);
 }
@@ -615,33 +636,6 @@ nbd_guard_of(const struct port *port)
 	struct xdpg *g = port ? port_afpacket_guard(port) : NULL;
 
 	return g ? g : port ? port_afxdp_guard(port) : NULL;
-}
-
-/* With --uplink-guard, the uplink with its XDP guard; when the guard cannot be had (no
- * permission, no XDP, another XDP program on the interface), one notice in the log and the
- * uplink without it (see vswitch/xdpguard.h). */
-static int
-nbd_uplink_open(const struct nb_netcfg *c, const char *args, struct port **portp)
-{
-	char gargs[160];
-	int err;
-
-	if (!c->uplink_guard)
-		return nbd_uplink_open_type(c, args, portp);
-	snprintf(gargs, sizeof(gargs), "%s,guard=1", args);
-	err = nbd_uplink_open_type(c, gargs, portp);
-	if (!err) {
-		const char *how = port_afxdp_guard(*portp) ? "in the af_xdp program"
-							   : xdpg_mode(port_afpacket_guard(*portp));
-
-		fprintf(stderr, "netbackd: uplink %s: XDP guard on (%s)\n", c->uplink,
-			how ? how : "?");
-		return 0;
-	}
-	fprintf(stderr,
-		"netbackd: notice: uplink %s: XDP guard unavailable (%s), running without it\n",
-		c->uplink, strerror(-err));
-	return nbd_uplink_open_type(c, args, portp);
 }
 
 /* Puts the VIF-role ports of 'net' (MACs, ip= addresses) into the guard maps of its uplink,

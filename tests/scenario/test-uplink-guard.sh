@@ -13,7 +13,9 @@
 # the good ones, a capture at the guest sees none of the spoofed frames and every normal one,
 # ping still works; a guest that leaves the network leaves the guard's maps. Without it: the
 # same frames reach the switch and the guest. Closing a guarded network detaches the
-# program; so does netbackd's death (SIGKILL) for the af_packet guard (a BPF link).
+# program; so does netbackd's death (SIGKILL) for the af_packet guard (a BPF link). Where
+# another XDP program is on the interface, netbackd says so in one notice per fallback and
+# runs the uplink as af_packet without the guard, leaving that program alone.
 . "$(dirname "$0")/lib.sh"
 
 P=nbxg$$
@@ -181,6 +183,25 @@ echo "# unguarded upl2: rx_packets +$d; guest saw $(count_udp "$CAP/g2.pcap" 999
 check "unguarded: the bad frames reach the switch (rx_packets +$d >= $((7 * N)))" test "$d" -ge $((7 * N))
 check "unguarded: spoofed-IP frames reach the guest" test "$(count_udp "$CAP/g2.pcap" 9999)" -ge "$N"
 expect_eq "unguarded: no xdp_drop counter moves" "$(stat_of upl2 xdp_drop_spoofed_ip)" 0
+
+# ---- fallback: another XDP program already on the interface ----------------------------------
+require "outside host 3 behind upl3" make_link 3 10.96.0.100/24
+require "a foreign XDP program on upl3" ip -n "$DOM0_NS" link set upl3 xdp obj \
+	"$TOP/build/bpf/xdp-guard.bpf.o" sec xdp
+foreign=$(ip -n "$DOM0_NS" link show upl3 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+require "bridge network on upl3 asking for af_xdp and the guard" nbctl net-create br3 \
+	--mode bridge --host-port nbhost3 --address 10.96.0.1/24 --uplink upl3 \
+	--uplink-type af_xdp --uplink-guard
+check "one notice: af_xdp unavailable" sh -c \
+	"test \$(grep -c 'notice: uplink upl3: af_xdp unavailable (Device or resource busy), using af_packet' '$RUNDIR/netbackd.log') -eq 1"
+check "one notice: the guard unavailable, running without it" sh -c \
+	"test \$(grep -c 'notice: uplink upl3: XDP guard unavailable (Device or resource busy), running without it' '$RUNDIR/netbackd.log') -eq 1"
+check "nbctl stats shows upl3 as af_packet" sh -c \
+	"'$BIN/nbctl' --rundir '$RUNDIR' stats upl3 | head -1 | grep -q '^upl3 (af_packet, network br3)'"
+check "the outside host 3 reaches dom0 through br3" ip netns exec "$P-o3" ping -c 2 -i 0.2 -W 2 10.96.0.1
+check "br3 destroyed" nbctl net-destroy br3
+check_eq "the foreign program was left alone" "$foreign" \
+	"$(ip -n "$DOM0_NS" link show upl3 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')"
 
 # ---- detaching -------------------------------------------------------------------------------
 check "br1 destroyed" nbctl net-destroy br1
