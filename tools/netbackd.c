@@ -607,7 +607,8 @@ nbd_uplink_open(const struct nb_netcfg *c, const char *args, struct port **portp
 				port_afxdp_mode(*portp));
 			if (c->uplink_guard)
 				fprintf(stderr,
-					"netbackd: uplink %s: XDP guard on (in the af_xdp program)\n",
+					"netbackd: uplink %s: XDP guard on (in the af_xdp "
+					"program)\n",
 					c->uplink);
 			return 0;
 		}

@@ -24,7 +24,7 @@
 struct xdpg {
 	struct bpf_object *obj; /* ours (xdpg_open), NULL when borrowed */
 	int prog_fd;
-	int link_fd; /* the attachment, -1 if none */
+	int link_fd;   /* the attachment, -1 if none */
 	uint32_t mode; /* XDP_FLAGS_DRV_MODE or _SKB_MODE once attached */
 	int macs_fd, ip4_fd, drops_fd, cfg_fd;
 };

@@ -68,8 +68,7 @@ int xdpg_sync(struct xdpg *g, const struct xdpg_set *want);
 
 /* Fills 'set' from the VIF-role ports of 'net' (MACs and IPv4 addresses de-duplicated);
  * -E2BIG if they do not fit. */
-int xdpg_set_from_net(const struct vsw_switch *sw, const struct vsw_net *net,
-		      struct xdpg_set *set);
+int xdpg_set_from_net(const struct vsw_switch *sw, const struct vsw_net *net, struct xdpg_set *set);
 
 /* Drops per reason (summed over CPUs) into 'drops'. */
 int xdpg_read(const struct xdpg *g, uint64_t drops[NB_GUARD_REASONS]);

@@ -131,15 +131,17 @@ guard_program_drops_by_reason(void **state)
 	assert_int_equal(run(fd, f, frame(f, other_mac, 0, ETH_P_ARP, "10.0.0.6")), XDP_PASS);
 
 	/* Bad source MACs: multicast, broadcast, zero. */
-	assert_int_equal(run(fd, f, frame(f, (const uint8_t *)"\x01\x00\x5e\x00\x00\x01", 0,
-					   ETH_P_IP, "1.2.3.4")),
-			 XDP_DROP);
-	assert_int_equal(run(fd, f, frame(f, (const uint8_t *)"\xff\xff\xff\xff\xff\xff", 0,
-					   ETH_P_IP, "1.2.3.4")),
-			 XDP_DROP);
-	assert_int_equal(run(fd, f, frame(f, (const uint8_t *)"\0\0\0\0\0\0", 0, ETH_P_IP,
-					   "1.2.3.4")),
-			 XDP_DROP);
+	assert_int_equal(
+		run(fd, f,
+		    frame(f, (const uint8_t *)"\x01\x00\x5e\x00\x00\x01", 0, ETH_P_IP, "1.2.3.4")),
+		XDP_DROP);
+	assert_int_equal(
+		run(fd, f,
+		    frame(f, (const uint8_t *)"\xff\xff\xff\xff\xff\xff", 0, ETH_P_IP, "1.2.3.4")),
+		XDP_DROP);
+	assert_int_equal(
+		run(fd, f, frame(f, (const uint8_t *)"\0\0\0\0\0\0", 0, ETH_P_IP, "1.2.3.4")),
+		XDP_DROP);
 	/* A guest's MAC from the wire. */
 	assert_int_equal(run(fd, f, frame(f, guest_mac, 0, ETH_P_IPV6, NULL)), XDP_DROP);
 	/* A guest's address: untagged, 802.1Q, 802.1ad + 802.1Q (prefix entry), ARP. */
@@ -227,16 +229,16 @@ redirect_program_guard_on_and_off(void **state)
 	assert_non_null(prog);
 	fd = bpf_program__fd(prog);
 	/* Guard off: a multicast source goes on (no socket in the map: XDP_PASS). */
-	assert_int_equal(run(fd, f, frame(f, (const uint8_t *)"\x01\0\0\0\0\x01", 0, ETH_P_IP,
-					   "1.2.3.4")),
-			 XDP_PASS);
+	assert_int_equal(
+		run(fd, f, frame(f, (const uint8_t *)"\x01\0\0\0\0\x01", 0, ETH_P_IP, "1.2.3.4")),
+		XDP_PASS);
 	assert_int_equal(xdpg_borrow(obj, &g), 0);
 	assert_int_equal(xdpg_prog_fd(g), -1);
 	memcpy(set->macs[set->n_macs++].addr, guest_mac, 6);
 	assert_int_equal(xdpg_sync(g, set), 0);
-	assert_int_equal(run(fd, f, frame(f, (const uint8_t *)"\x01\0\0\0\0\x01", 0, ETH_P_IP,
-					   "1.2.3.4")),
-			 XDP_DROP);
+	assert_int_equal(
+		run(fd, f, frame(f, (const uint8_t *)"\x01\0\0\0\0\x01", 0, ETH_P_IP, "1.2.3.4")),
+		XDP_DROP);
 	assert_int_equal(run(fd, f, frame(f, guest_mac, 0, ETH_P_IP, "1.2.3.4")), XDP_DROP);
 	assert_int_equal(run(fd, f, frame(f, other_mac, 0, ETH_P_IP, "1.2.3.4")), XDP_PASS);
 	xdpg_close(g); /* off again, the program stays */
@@ -264,7 +266,7 @@ set_from_net_takes_vifs_only(void **state)
 	inet_pton(AF_INET6, "fd00::5", c1.ips[1].addr);
 	c1.ips[2] = (struct vsw_ip){ .family = AF_INET, .prefix = 24 };
 	inet_pton(AF_INET, "10.7.7.7", c1.ips[2].addr); /* a prefix: host bits cleared */
-	c2.ips[0] = c1.ips[0];				 /* the same address twice: one key */
+	c2.ips[0] = c1.ips[0];				/* the same address twice: one key */
 	cu.ips[0] = (struct vsw_ip){ .family = AF_INET, .prefix = 24 };
 	inet_pton(AF_INET, "192.0.2.1", cu.ips[0].addr);
 	assert_int_equal(port_dummy_register(), 0);
