@@ -117,8 +117,13 @@ xdpg_attach(struct xdpg *g, int ifindex)
 	if (!g->obj || g->link_fd >= 0)
 		return -EINVAL;
 	for (unsigned int i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = modes[i]);
-		int fd = bpf_link_create(g->prog_fd, ifindex, BPF_XDP, &opts);
+		struct bpf_link_create_opts opts;
+		int fd;
+
+		memset(&opts, 0, sizeof(opts));
+		opts.sz = sizeof(opts);
+		opts.flags = modes[i];
+		fd = bpf_link_create(g->prog_fd, ifindex, BPF_XDP, &opts);
 
 		if (fd >= 0) {
 			g->link_fd = fd;

@@ -86,9 +86,15 @@ static int
 run(int prog_fd, const uint8_t *f, size_t len)
 {
 	uint8_t out[256];
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = (uint32_t)len,
-		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	struct bpf_test_run_opts o;
 
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.data_in = f;
+	o.data_size_in = (uint32_t)len;
+	o.data_out = out;
+	o.data_size_out = sizeof(out);
+	o.repeat = 1;
 	assert_int_equal(bpf_prog_test_run_opts(prog_fd, &o), 0);
 	return (int)o.retval;
 }

@@ -49,10 +49,6 @@ struct nb_guard_ip4 {
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#ifndef SEC /* for cppcheck (make lint), which does not read bpf_helpers.h */
-#define SEC(name)
-#endif
-
 #define NB_GUARD_PASS (-1)
 
 struct {
@@ -152,5 +148,9 @@ nb_guard_check(struct xdp_md *ctx)
 	return NB_GUARD_PASS;
 }
 #endif /* __bpf__ */
+
+#ifndef SEC /* for cppcheck (make lint), which reads neither bpf_helpers.h nor the above */
+#define SEC(name)
+#endif
 
 #endif
