@@ -92,9 +92,9 @@ unit-build: $(UNITS) $(PROGS)
 BPF_OBJS := $(patsubst vswitch/bpf/%.c,$(BUILD)/bpf/%.o,$(wildcard vswitch/bpf/*.bpf.c))
 BPF_INC  := -I/usr/include/$(shell gcc -print-multiarch 2>/dev/null)
 programs unit-build $(UNITS): $(BPF_OBJS)
-$(BUILD)/bpf/%.o: vswitch/bpf/%.c
+$(BUILD)/bpf/%.o: vswitch/bpf/%.c $(wildcard vswitch/bpf/*.h)
 	@mkdir -p $(dir $@)
-	clang -O2 -g -target bpf -Wall -Werror $(BPF_INC) -c $< -o $@
+	clang -O2 -g -target bpf -Wall -Werror -I. $(BPF_INC) -c $< -o $@
 
 # ---- tests -------------------------------------------------------------------------------
 RESULTS := $(BUILD)/test-results

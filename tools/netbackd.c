@@ -21,6 +21,7 @@
 #include "vswitch/netlink.h"
 #include "vswitch/port-tap.h"
 #include "vswitch/switch.h"
+#include "vswitch/xdpguard.h"
 
 /* Modes and ports that arrive in their own modules; the daemon registers what the build has. */
 #include "dpdk/dpdk.h"
@@ -140,6 +141,7 @@ nbd_capture_forget(struct nbd *d, const struct port *port)
 	}
 }
 static void nbd_dhcp_hosts_forget(struct nbd *d, const char *vif);
+static int nbd_net_del_port(struct nbd *d, struct port *port);
 
 static bool
 nbd_is_kernel_bridge(const char *name)
@@ -185,7 +187,7 @@ nbd_vif_free(struct nbd *d, struct nbd_vif *v)
 	if (v->tap)
 		nbd_capture_forget(d, v->tap);
 	if (v->port) {
-		vsw_net_del_port(d->sw, v->port);
+		nbd_net_del_port(d, v->port);
 		port_close(v->port);
 	}
 	if (v->tap) {
@@ -587,23 +589,110 @@ nbd_net_teardown(struct nbd *d, struct nbd_net *n)
 }
 
 /* Opens the uplink as --uplink-type asks: af_xdp falls back to af_packet with one notice in
- * the log when XDP cannot be used on the interface (see vswitch/port-afxdp.h). */
+ * the log when XDP cannot be used on the interface (see vswitch/port-afxdp.h). With
+ * --uplink-guard, the port carries the XDP guard (guard=1); when the guard cannot be had
+ * (no permission, no XDP, another XDP program on the interface) one notice and the af_packet
+ * uplink without it (see vswitch/xdpguard.h). */
 static int
 nbd_uplink_open(const struct nb_netcfg *c, const char *args, struct port **portp)
 {
+	char gargs[160];
 	int err;
 
-	if (strcmp(c->uplink_type, "af_xdp"))
+	snprintf(gargs, sizeof(gargs), "%s%s", args, c->uplink_guard ? ",guard=1" : "");
+	if (!strcmp(c->uplink_type, "af_xdp")) {
+		err = port_open("af_xdp", c->uplink, gargs, portp);
+		if (!err) {
+			fprintf(stderr, "netbackd: uplink %s: af_xdp, %s\n", c->uplink,
+				port_afxdp_mode(*portp));
+			if (c->uplink_guard)
+				fprintf(stderr,
+					"netbackd: uplink %s: XDP guard on (in the af_xdp "
+					"program)\n",
+					c->uplink);
+			return 0;
+		}
+		fprintf(stderr,
+			"netbackd: notice: uplink %s: af_xdp unavailable (%s), using af_packet\n",
+			c->uplink, strerror(-err));
+	}
+	if (!c->uplink_guard)
 		return port_open("af_packet", c->uplink, args, portp);
-	err = port_open("af_xdp", c->uplink, args, portp);
+	err = port_open("af_packet", c->uplink, gargs, portp);
 	if (!err) {
-		fprintf(stderr, "netbackd: uplink %s: af_xdp, %s\n", c->uplink,
-			port_afxdp_mode(*portp));
+		fprintf(stderr, "netbackd: uplink %s: XDP guard on (%s)\n", c->uplink,
+			xdpg_mode(port_afpacket_guard(*portp)));
 		return 0;
 	}
-	fprintf(stderr, "netbackd: notice: uplink %s: af_xdp unavailable (%s), using af_packet\n",
+	fprintf(stderr,
+		"netbackd: notice: uplink %s: XDP guard unavailable (%s), running without it\n",
 		c->uplink, strerror(-err));
 	return port_open("af_packet", c->uplink, args, portp);
+}
+
+/* The uplink guard of 'port' (an af_packet or af_xdp port opened with guard=1), or NULL. */
+static struct xdpg *
+nbd_guard_of(const struct port *port)
+{
+	struct xdpg *g = port ? port_afpacket_guard(port) : NULL;
+
+	return g ? g : port ? port_afxdp_guard(port) : NULL;
+}
+
+/* Puts the VIF-role ports of 'net' (MACs, ip= addresses) into the guard maps of its uplink,
+ * if that has a guard; after every change of the network's ports. */
+static void
+nbd_guard_sync(struct nbd *d, struct vsw_net *net)
+{
+	struct xdpg_set *set;
+	struct xdpg *g = NULL;
+	int err;
+
+	if (!net)
+		return;
+	for (struct nbd_net *n = d->nets; n && !g; n = n->next)
+		if (n->net == net)
+			g = nbd_guard_of(n->uplink_port);
+	if (!g)
+		return;
+	set = malloc(sizeof(*set));
+	if (!set) {
+		fprintf(stderr, "netbackd: network %s: XDP guard not updated: out of memory\n",
+			vsw_net_name(net));
+		return;
+	}
+	err = xdpg_set_from_net(d->sw, net, set);
+	if (!err)
+		err = xdpg_sync(g, set);
+	if (err)
+		fprintf(stderr, "netbackd: network %s: XDP guard not updated: %s\n",
+			vsw_net_name(net), strerror(-err));
+	free(set);
+}
+
+/* vsw_net_add_port() and vsw_net_del_port(), keeping the network's uplink guard in step. */
+static int
+nbd_net_add_port(struct nbd *d, struct vsw_net *net, struct port *port,
+		 const struct vsw_port_cfg *cfg)
+{
+	int err = vsw_net_add_port(net, port, cfg);
+
+	if (!err && cfg && cfg->role == VSW_PORT_VIF)
+		nbd_guard_sync(d, net);
+	return err;
+}
+
+static int
+nbd_net_del_port(struct nbd *d, struct port *port)
+{
+	struct vsw_net *net = vsw_port_net(d->sw, port);
+	const struct vsw_port_cfg *cfg = vsw_port_cfg(d->sw, port);
+	bool vif = cfg && cfg->role == VSW_PORT_VIF;
+	int err = vsw_net_del_port(d->sw, port);
+
+	if (!err && vif)
+		nbd_guard_sync(d, net);
+	return err;
 }
 
 /* The port-add port named 'name' that is in no network, handed over to the caller (it leaves
@@ -969,7 +1058,7 @@ nbd_cmd_port_attach(struct nbd_req *r)
 	}
 	if (ips && nbd_parse_ips(ips, &cfg, bad, sizeof(bad)))
 		return nbd_fail(r, EINVAL, "bad address '%s'", bad);
-	err = vsw_net_add_port(n->net, port, &cfg);
+	err = nbd_net_add_port(d, n->net, port, &cfg);
 	if (err == -EBUSY)
 		return nbd_fail(r, err, "port '%s' is in network '%s'", r->argv[2],
 				vsw_net_name(vsw_port_net(d->sw, port)));
@@ -993,7 +1082,7 @@ nbd_cmd_port_detach(struct nbd_req *r)
 		return 0;
 	if (nb_vif_port_vif(port))
 		vsw_net_call(vsw_port_net(r->d->sw, port), nbd_vif_drain, nb_vif_port_vif(port));
-	return vsw_net_del_port(r->d->sw, port);
+	return nbd_net_del_port(r->d, port);
 }
 
 /* ---- ports opened by netbackd itself (port-add), engine statistics (pmd-stats) ------------ */
@@ -1062,7 +1151,7 @@ nbd_cmd_port_add(struct nbd_req *r)
 	if (err)
 		return nbd_fail(r, err, "opening %s port '%s' (%s): %s", type, r->argv[2],
 				colon + 1, strerror(-err));
-	err = n ? vsw_net_add_port(n->net, port, &cfg) : 0;
+	err = n ? nbd_net_add_port(r->d, n->net, port, &cfg) : 0;
 	if (err) {
 		port_close(port);
 		return nbd_fail(r, err, "adding '%s' to '%s': %s", r->argv[2], r->argv[1],
@@ -1078,7 +1167,7 @@ nbd_added_close(struct nbd *d, unsigned int slot)
 	struct port *port = d->added[slot];
 
 	nbd_capture_forget(d, port);
-	vsw_net_del_port(d->sw, port);
+	nbd_net_del_port(d, port);
 	port_close(port);
 	d->added[slot] = NULL;
 }

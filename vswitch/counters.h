@@ -57,7 +57,14 @@
 	X(NAT_HAIRPIN, nat_hairpin, EVENT, "inside-to-inside flow through the public address")     \
 	X(TX_GSO_BAD, tx_gso_bad, DROP, "GSO frame dropped: cannot be segmented (bad headers)")    \
 	X(TX_GSO_SEGMENTED, tx_gso_segmented, EVENT, "GSO frame segmented in software")            \
-	X(TX_CSUM_DONE, tx_csum_done, EVENT, "partial checksum completed in software")
+	X(TX_CSUM_DONE, tx_csum_done, EVENT, "partial checksum completed in software")             \
+	X(XDP_DROP_RUNT, xdp_drop_runt, DROP, "uplink guard (XDP): frame shorter than 14 bytes")   \
+	X(XDP_DROP_BAD_SRC_MAC, xdp_drop_bad_src_mac, DROP,                                        \
+	  "uplink guard (XDP): source MAC multicast, broadcast or zero")                           \
+	X(XDP_DROP_SPOOFED_MAC, xdp_drop_spoofed_mac, DROP,                                        \
+	  "uplink guard (XDP): a guest's source MAC arriving from the wire")                       \
+	X(XDP_DROP_SPOOFED_IP, xdp_drop_spoofed_ip, DROP,                                          \
+	  "uplink guard (XDP): a guest's IPv4 source / ARP sender from the wire")
 
 enum vsw_counter_kind {
 	VSW_CTR_KIND_DROP,

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "vswitch/csum.h"
+#include "vswitch/xdpguard.h"
 
 /* Frame slot size the kernel uses only to size the ring; V3 packs frames by their length. */
 #define PORT_AFPACKET_FRAME_BYTES 2048
@@ -30,6 +31,7 @@ struct port_afpacket {
 	int ifindex;
 	char ifname[IFNAMSIZ];
 	struct ether_addr mac;
+	struct xdpg *guard; /* guard=1: the uplink guard attached to the interface */
 
 	/* RX ring, owning worker only. */
 	uint8_t *ring;
@@ -76,6 +78,8 @@ port_afpacket_destruct(struct port *port)
 {
 	struct port_afpacket *ap = (struct port_afpacket *)port;
 
+	xdpg_close(ap->guard); /* first: the interface's frames go past XDP again */
+	ap->guard = NULL;
 	if (ap->ring && ap->ring != MAP_FAILED)
 		munmap(ap->ring, ap->ring_size);
 	ap->ring = NULL;
@@ -175,9 +179,9 @@ port_afpacket_setup(struct port_afpacket *ap)
 static int
 port_afpacket_construct(struct port *port, const char *args)
 {
-	static const char *const keys[] = { "ifname", "blocks", NULL };
+	static const char *const keys[] = { "ifname", "blocks", "guard", NULL };
 	struct port_afpacket *ap = (struct port_afpacket *)port;
-	unsigned int blocks = PORT_AFPACKET_BLOCKS_DEFAULT;
+	unsigned int blocks = PORT_AFPACKET_BLOCKS_DEFAULT, guard = 0;
 	int err;
 
 	ap->fd = -1;
@@ -193,10 +197,18 @@ port_afpacket_construct(struct port *port, const char *args)
 	if (err && err != -ENOENT)
 		return err;
 	ap->n_blocks = blocks;
+	err = port_args_get_uint(args, "guard", 0, 1, &guard);
+	if (err && err != -ENOENT)
+		return err;
 	ap->ifindex = (int)if_nametoindex(ap->ifname);
 	if (ap->ifindex == 0)
 		return -ENODEV;
 	err = port_afpacket_setup(ap);
+	if (!err && guard) {
+		err = xdpg_open(NULL, &ap->guard);
+		if (!err)
+			err = xdpg_attach(ap->guard, ap->ifindex);
+	}
 	if (err)
 		port_afpacket_destruct(port);
 	return err;
@@ -408,6 +420,28 @@ port_afpacket_tx_burst(struct port *port, unsigned int qid, struct pkt_batch *ba
 }
 
 static int
+port_afpacket_get_stats(const struct port *port, struct port_stats *stats)
+{
+	const struct port_afpacket *ap = (const struct port_afpacket *)port;
+
+	stats->rx_packets = vsw_counter_read(&port->stats.rx_packets);
+	stats->rx_bytes = vsw_counter_read(&port->stats.rx_bytes);
+	stats->tx_packets = vsw_counter_read(&port->stats.tx_packets);
+	stats->tx_bytes = vsw_counter_read(&port->stats.tx_bytes);
+	vsw_counters_read(&port->stats.ctrs, &stats->ctrs);
+	xdpg_add_counters(ap->guard, &stats->ctrs);
+	return 0;
+}
+
+struct xdpg *
+port_afpacket_guard(const struct port *port)
+{
+	if (port->cls != &port_afpacket_class)
+		return NULL;
+	return ((const struct port_afpacket *)port)->guard;
+}
+
+static int
 port_afpacket_get_etheraddr(const struct port *port, struct ether_addr *mac)
 {
 	*mac = ((const struct port_afpacket *)port)->mac;
@@ -435,6 +469,7 @@ const struct port_class port_afpacket_class = {
 	.destruct = port_afpacket_destruct,
 	.rx_burst = port_afpacket_rx_burst,
 	.tx_burst = port_afpacket_tx_burst,
+	.get_stats = port_afpacket_get_stats,
 	.get_etheraddr = port_afpacket_get_etheraddr,
 	.wait_fd = port_afpacket_wait_fd,
 	.arm = port_afpacket_arm,

@@ -4,11 +4,15 @@
  * interface (a NIC, a veth end) through a PF_PACKET socket.
  *
  * Contract:
- * - Arguments "ifname=IF[,blocks=N]". The interface must exist and be Ethernet; its MTU
+ * - Arguments "ifname=IF[,blocks=N][,guard=0|1]". The interface must exist and be Ethernet; its MTU
  *   and MAC are the port's (read at open; set_mtu is not offered: change the interface).
  *   The port puts it in promiscuous mode (a packet membership, dropped with the socket) and
  *   does not change its link state. blocks= is the RX ring size in blocks of
  *   PORT_AFPACKET_BLOCK_BYTES (PORT_AFPACKET_BLOCKS_MIN..MAX, default 32).
+ * - guard=1 attaches the uplink guard (vswitch/xdpguard.h) to the interface at open and
+ *   detaches it at close; its drops are the port's XDP_DROP_* counters (get_stats). If it
+ *   cannot be attached (no permission, no XDP, another XDP program there) construct fails
+ *   with that error; the caller may open the port again without it.
  * - RX: a TPACKET_V3 ring mapped into the process; rx_burst walks retired blocks and
  *   copies each frame into a pool buffer, so there is no system call per packet (nor per
  *   burst while blocks are ready). A block is retired by the kernel when full or after
@@ -44,6 +48,9 @@
 #define PORT_AFPACKET_RETIRE_MS	     1
 
 extern const struct port_class port_afpacket_class;
+
+/* The uplink guard of an af_packet port opened with guard=1, else NULL. */
+struct xdpg *port_afpacket_guard(const struct port *port);
 
 /* Registers port_afpacket_class; 0 also if it was registered already. */
 int port_afpacket_register(void);

@@ -27,6 +27,7 @@
 #include <xdp/xsk.h>
 
 #include "vswitch/csum.h"
+#include "vswitch/xdpguard.h"
 
 #define PORT_AFXDP_ETH_VLAN 0x8100
 
@@ -48,6 +49,7 @@ struct port_afxdp {
 	struct bpf_object *obj;
 	int prog_fd;
 	int map_fd;
+	struct xdpg *guard; /* guard=1: the program's guard maps, turned on */
 
 	void *umem_area;
 	struct xsk_umem *umem;
@@ -107,21 +109,17 @@ port_afxdp_ifinfo(struct port_afxdp *xp, bool queue_given)
 	return 0;
 }
 
-/* The program file: prog= if given, else $NB_BPF_DIR, else ../bpf beside the executable. */
-static int
-port_afxdp_prog_path(const char *args, char *path, size_t size)
+int
+port_afxdp_bpf_file(const char *file, char *path, size_t size)
 {
 	char exe[PATH_MAX];
 	const char *dir = getenv("NB_BPF_DIR");
 	ssize_t n;
 	char *slash;
-	int w, err;
+	int w;
 
-	err = port_args_get(args, "prog", path, size);
-	if (err != -ENOENT)
-		return err == -E2BIG || (!err && !path[0]) ? -EINVAL : err;
 	if (dir && dir[0]) {
-		w = snprintf(path, size, "%s/%s", dir, PORT_AFXDP_PROG_FILE);
+		w = snprintf(path, size, "%s/%s", dir, file);
 		return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -132,8 +130,19 @@ port_afxdp_prog_path(const char *args, char *path, size_t size)
 	if (!slash)
 		return -ENOENT;
 	*slash = '\0';
-	w = snprintf(path, size, "%s/../bpf/%s", exe, PORT_AFXDP_PROG_FILE);
+	w = snprintf(path, size, "%s/../bpf/%s", exe, file);
 	return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
+}
+
+/* The program file: prog= if given, else port_afxdp_bpf_file(). */
+static int
+port_afxdp_prog_path(const char *args, char *path, size_t size)
+{
+	int err = port_args_get(args, "prog", path, size);
+
+	if (err != -ENOENT)
+		return err == -E2BIG || (!err && !path[0]) ? -EINVAL : err;
+	return port_afxdp_bpf_file(PORT_AFXDP_PROG_FILE, path, size);
 }
 
 static int
@@ -268,6 +277,8 @@ port_afxdp_destruct(struct port *port)
 		xp->xdp_flags = 0;
 	}
 	port_afxdp_close_socket(xp);
+	xdpg_close(xp->guard);
+	xp->guard = NULL;
 	if (xp->obj)
 		bpf_object__close(xp->obj);
 	xp->obj = NULL;
@@ -280,7 +291,7 @@ port_afxdp_destruct(struct port *port)
 
 static int
 port_afxdp_setup(struct port_afxdp *xp, const char *args, const char *mode,
-		 enum port_afxdp_bind bind)
+		 enum port_afxdp_bind bind, bool guard)
 {
 	char path[PATH_MAX];
 	int err;
@@ -288,6 +299,9 @@ port_afxdp_setup(struct port_afxdp *xp, const char *args, const char *mode,
 	err = port_afxdp_prog_path(args, path, sizeof(path));
 	if (!err)
 		err = port_afxdp_load(xp, path);
+	/* The guard is on before the program sees a frame. */
+	if (!err && guard)
+		err = xdpg_borrow(xp->obj, &xp->guard);
 	if (!err)
 		err = port_afxdp_attach(xp, mode);
 	if (err)
@@ -321,12 +335,12 @@ port_afxdp_setup(struct port_afxdp *xp, const char *args, const char *mode,
 static int
 port_afxdp_construct(struct port *port, const char *args)
 {
-	static const char *const keys[] = {
-		"ifname", "queue_id", "xdp_mode", "bind", "prog", NULL
-	};
+	static const char *const keys[] = { "ifname", "queue_id", "xdp_mode", "bind",
+					    "prog",   "guard",	  NULL };
 	struct port_afxdp *xp = (struct port_afxdp *)port;
 	enum port_afxdp_bind bind = PORT_AFXDP_BIND_AUTO;
 	char mode[16] = "auto", bindval[16] = "auto";
+	unsigned int guard = 0;
 	bool queue_given;
 	int err;
 
@@ -357,12 +371,15 @@ port_afxdp_construct(struct port *port, const char *args)
 		bind = PORT_AFXDP_BIND_COPY;
 	else if (strcmp(bindval, "auto"))
 		return -EINVAL;
+	err = port_args_get_uint(args, "guard", 0, 1, &guard);
+	if (err && err != -ENOENT)
+		return err;
 	xp->ifindex = (int)if_nametoindex(xp->ifname);
 	if (xp->ifindex == 0)
 		return -ENODEV;
 	err = port_afxdp_ifinfo(xp, queue_given);
 	if (!err)
-		err = port_afxdp_setup(xp, args, mode, bind);
+		err = port_afxdp_setup(xp, args, mode, bind, guard == 1);
 	if (err)
 		port_afxdp_destruct(port);
 	return err;
@@ -572,6 +589,7 @@ port_afxdp_get_stats(const struct port *port, struct port_stats *stats)
 	stats->tx_packets = vsw_counter_read(&port->stats.tx_packets);
 	stats->tx_bytes = vsw_counter_read(&port->stats.tx_bytes);
 	vsw_counters_read(&port->stats.ctrs, &stats->ctrs);
+	xdpg_add_counters(xp->guard, &stats->ctrs);
 	memset(&xs, 0, sizeof(xs));
 	if (xp->fd < 0 || getsockopt(xp->fd, SOL_XDP, XDP_STATISTICS, &xs, &len) < 0)
 		return 0;
@@ -614,6 +632,14 @@ port_afxdp_poll(struct port *port)
 	port_afxdp_reclaim(xp);
 	if (xp->kick_again)
 		port_afxdp_kick(xp);
+}
+
+struct xdpg *
+port_afxdp_guard(const struct port *port)
+{
+	if (port->cls != &port_afxdp_class)
+		return NULL;
+	return ((const struct port_afxdp *)port)->guard;
 }
 
 const char *

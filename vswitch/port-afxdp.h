@@ -5,7 +5,7 @@
  *
  * Contract:
  * - Arguments "ifname=IF[,queue_id=N][,xdp_mode=auto|native|generic]
- *   [,bind=auto|zerocopy|copy][,prog=PATH]". The interface must exist and be Ethernet; its
+ *   [,bind=auto|zerocopy|copy][,prog=PATH][,guard=0|1]". The interface must exist and be Ethernet; its
  *   MTU and MAC are the port's (read at open; set_mtu is not offered), and its MTU must let
  *   a frame with a VLAN tag fit in one UMEM frame (PORT_AFXDP_MTU_MAX), else -EMSGSIZE
  *   (AF_XDP without multi-buffer cannot carry bigger frames). queue_id= (default 0, below
@@ -28,6 +28,9 @@
  *   this set-up is returned by construct (-EPERM without CAP_NET_ADMIN/CAP_BPF, -ENOENT
  *   without the program file, -EOPNOTSUPP/-EINVAL from a kernel or driver without XDP or
  *   AF_XDP, -EBUSY, -EMSGSIZE, -ENODEV); the caller falls back to "af_packet" if it wants.
+ * - guard=1 turns on the uplink guard the program carries (vswitch/xdpguard.h,
+ *   vswitch/bpf/xdp-guard.h): the frames it drops never reach the socket, and are the
+ *   port's XDP_DROP_* counters (get_stats). It goes off with the program at close.
  * - UMEM: PORT_AFXDP_FRAMES frames of PORT_AFXDP_FRAME_BYTES, allocated at open: half
  *   circulate through the fill and RX rings, half serve TX.
  * - RX: rx_burst takes up to a batch of descriptors from the RX ring (no system call),
@@ -77,6 +80,13 @@ extern const struct port_class port_afxdp_class;
 
 /* Registers port_afxdp_class; 0 also if it was registered already. */
 int port_afxdp_register(void);
+
+/* The path of BPF object 'file' (e.g. PORT_AFXDP_PROG_FILE): $NB_BPF_DIR/file if that is
+ * set, else ../bpf/file beside the running executable. Any thread. */
+int port_afxdp_bpf_file(const char *file, char *path, size_t size);
+
+/* The uplink guard of an af_xdp port opened with guard=1 (vswitch/xdpguard.h), else NULL. */
+struct xdpg *port_afxdp_guard(const struct port *port);
 
 /* How an open af_xdp port runs: "driver mode, zero-copy", "driver mode, copy" or "generic
  * mode, copy" (a static string); NULL if 'port' is not an af_xdp port. Any thread. */

@@ -49,6 +49,14 @@ bridge_with_host_port_and_uplink(void **state)
 	assert_int_equal(parse("br0 --mode bridge --uplink veth0 --uplink-type af_xdp", &c, err),
 			 0);
 	assert_string_equal(c.uplink_type, "af_xdp");
+	assert_false(c.uplink_guard);
+	assert_int_equal(parse("br0 --mode bridge --uplink veth0 --uplink-guard", &c, err), 0);
+	assert_true(c.uplink_guard);
+	assert_int_equal(parse("n --mode nat --subnet 10.0.0.0/24 --nat fastpath --uplink u "
+			       "--uplink-address 192.0.2.2/24 --uplink-guard",
+			       &c, err),
+			 0);
+	assert_true(c.uplink_guard);
 }
 
 static void
@@ -157,6 +165,9 @@ misuse_gets_one_clear_message(void **state)
 		  "--uplink-type: expected af_packet or af_xdp, got 'dpdk'" },
 		{ "x --mode nat --subnet 10.0.0.0/24 --uplink u --uplink-type af_xdp",
 		  "--uplink-type does not apply to --nat kernel" },
+		{ "x --mode bridge --uplink-guard", "--uplink-guard needs --uplink" },
+		{ "x --mode nat --subnet 10.0.0.0/24 --uplink u --uplink-guard",
+		  "--uplink-guard does not apply to --nat kernel" },
 	};
 	struct nb_netcfg c;
 	char err[256];

@@ -117,6 +117,7 @@ nb_netcfg_parse(int argc, char **argv, struct nb_netcfg *cfg, char *err, unsigne
 		{ .name = "--json", .flag = true },
 		{ .name = "--uplink-type" },
 		{ .name = "--workers" },
+		{ .name = "--uplink-guard", .flag = true },
 	};
 	enum {
 		MODE,
@@ -135,7 +136,8 @@ nb_netcfg_parse(int argc, char **argv, struct nb_netcfg *cfg, char *err, unsigne
 		MAXMACS,
 		JSON,
 		UPTYPE,
-		WORKERS
+		WORKERS,
+		UPGUARD
 	};
 	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
 	const char *mode;
@@ -225,6 +227,14 @@ nb_netcfg_parse(int argc, char **argv, struct nb_netcfg *cfg, char *err, unsigne
 		if (!strcmp(mode, "nat") && (!opts[NAT].val || !strcmp(opts[NAT].val, "kernel")))
 			return fail(err, size, "--uplink-type does not apply to --nat kernel");
 		snprintf(cfg->uplink_type, sizeof(cfg->uplink_type), "%s", opts[UPTYPE].val);
+	}
+	/* The uplink guard is an XDP program on an uplink the switch owns. */
+	if (opts[UPGUARD].seen) {
+		if (!cfg->uplink[0])
+			return fail(err, size, "--uplink-guard needs --uplink");
+		if (!strcmp(mode, "nat") && (!opts[NAT].val || !strcmp(opts[NAT].val, "kernel")))
+			return fail(err, size, "--uplink-guard does not apply to --nat kernel");
+		cfg->uplink_guard = true;
 	}
 	if (opts[ADDR].val && !cidr_ok(opts[ADDR].val, NULL, NULL))
 		return fail(err, size, "--address: expected ADDRESS/PREFIX, got '%s'",

@@ -16,7 +16,8 @@
  * plus, for every mode, [--mtu N] [--aging S] [--max-macs N] [--workers N] (how many
  * workers serve the network at once: switch.h "spread networks"), and with --uplink (not with
  * --nat kernel) [--uplink-type af_packet|af_xdp] (default af_packet; af_xdp falls back to
- * af_packet in netbackd when XDP cannot be used there).
+ * af_packet in netbackd when XDP cannot be used there) and [--uplink-guard] (the XDP uplink
+ * guard, vswitch/xdpguard.h; netbackd runs without it when it cannot be attached).
  */
 #ifndef NB_NETCFG_H
 #define NB_NETCFG_H
@@ -44,6 +45,7 @@ struct nb_netcfg {
 	char uplink[NB_NETCFG_IFNAME_MAX + 1];	  /* "" if none */
 	char uplink_address[64];		  /* CIDR the switch owns on the uplink */
 	char uplink_type[16];			  /* port class asked for: af_packet, af_xdp */
+	bool uplink_guard;			  /* --uplink-guard */
 	enum nb_netcfg_nat nat;
 	char subnet[64];				   /* nat: the private subnet */
 	char dhcp_first[16], dhcp_last[16], dhcp_mask[16]; /* nat: dnsmasq's range */

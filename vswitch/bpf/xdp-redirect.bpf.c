@@ -6,14 +6,12 @@
  * to the AF_XDP socket registered in 'nb_xsks' at the frame's receive queue index; a queue
  * with no socket passes its frames on to the kernel stack unchanged (bpf_redirect_map()'s
  * fallback action, kernel 5.3 and later). The map is filled by the port from user space.
+ * The uplink guard (xdp-guard.h) runs first: a frame it drops never reaches the socket. It
+ * is off until the port turns it on (guard=1, nb_guard_cfg). One program rather than
+ * xdp-guard.bpf.c chained by libxdp's dispatcher: the dispatcher does not load here (see
+ * vswitch/port-afxdp.h), and one program costs no tail call.
  */
-#include <linux/bpf.h>
-
-#include <bpf/bpf_helpers.h>
-
-#ifndef SEC /* for cppcheck (make lint), which does not read bpf_helpers.h */
-#define SEC(name)
-#endif
+#include "vswitch/bpf/xdp-guard.h"
 
 #define NB_XSKS_MAX 64 /* receive queues; the port's queue_id= is below it */
 
@@ -28,6 +26,10 @@ SEC("xdp")
 int
 nb_xdp_redirect(struct xdp_md *ctx)
 {
+	int verdict = nb_guard_check(ctx);
+
+	if (verdict != NB_GUARD_PASS)
+		return verdict;
 	return (int)bpf_redirect_map(&nb_xsks, ctx->rx_queue_index, XDP_PASS);
 }
 
