@@ -1154,8 +1154,11 @@ nbd_cmd_port_add(struct nbd_req *r)
 	err = n ? nbd_net_add_port(r->d, n->net, port, &cfg) : 0;
 	if (err) {
 		port_close(port);
-		return nbd_fail(r, err, "adding '%s' to '%s': %s", r->argv[2], r->argv[1],
-				strerror(-err));
+		return nbd_fail(r, err, "adding '%s' to '%s': %s%s", r->argv[2], r->argv[1],
+				strerror(-err),
+				err == -EOPNOTSUPP && vsw_net_n_workers(n->net) > 1
+					? " (a network spread over workers takes only DPDK ports)"
+					: "");
 	}
 	r->d->added[slot] = port;
 	return 0;

@@ -14,6 +14,11 @@
 #                         flows each way through the router; every host announces itself
 #                         with an ARP request in the stream, whose replies are subtracted
 #                         from the forwarded count
+#   netbackd bridge2      the bridge spread over two workers (net-create --workers 2, lcores
+#                         1@CPU1 and 2@CPU0, the main lcore sharing CPU 0): each port with two
+#                         rx queues (two infinite streams: pairs 0-127 on queue 0, 128-255 on
+#                         queue 1, both directions, as symmetric RSS would place them), worker k
+#                         polling queue k of both ports; reported as the sum over the workers
 #   OVS-DPDK NORMAL       ovs-vswitchd-dpdk (Debian openvswitch-switch-dpdk), the same two
 #                         net_pcap ports and bridge pcaps in a netdev bridge with its default
 #                         NORMAL flow, one PMD on CPU 1; a private ovsdb-server and rundir under
@@ -32,7 +37,8 @@
 # shared with other jobs the plain rates also compare how much CPU each contender got.
 # Needs root (netbackd runs in a network namespace of its own, since the nat mode makes a
 # host TAP), scapy, dpdk-testpmd, perf. Uses CPU 0 and 1 fully while it runs.
-# Environment: DPDK_RATIO_ONLY="testpmd ovs bridge route nat" (the default) picks contenders;
+# Environment: DPDK_RATIO_ONLY="testpmd ovs bridge route nat bridge2" (the default) picks
+# contenders;
 # DPDK_RATIO_PERF=DIR also records `perf record -g` of netbackd for 5 s after each mode's
 # runs, into DIR/perf-MODE.data, reports its worker lcore's thread in DIR/perf-MODE.txt and
 # its on-CPU ns per packet in DIR/stat-MODE.txt; DPDK_RATIO_KEEP=DIR keeps the work files
@@ -42,7 +48,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${NB_BIN:-$TOP/build/bin}
 SECS=${1:-10}
 RUNS=${2:-3}
-ONLY=" ${DPDK_RATIO_ONLY:-testpmd ovs bridge route nat} "
+ONLY=" ${DPDK_RATIO_ONLY:-testpmd ovs bridge route nat bridge2} "
 PERF_DIR=${DPDK_RATIO_PERF:-}
 want() { [[ $ONLY == *" $1 "* ]]; }
 W=$(mktemp -d /tmp/nb-dpdk-ratio.XXXXXX)
@@ -69,6 +75,10 @@ def pad(p): return p / Raw(b"\x00" * (60 - len(p)))
 # bridge: 256 MAC pairs
 wrpcap(w + "/br_a.pcap", [pad(Ether(src=mac(1, i), dst=mac(2, i)) / IP(src="10.1.%d.%d" % (i // 250, i % 250 + 1), dst="10.2.%d.%d" % (i // 250, i % 250 + 1)) / UDP(sport=1024 + i, dport=5001)) for i in range(256)])
 wrpcap(w + "/br_b.pcap", [pad(Ether(src=mac(2, i), dst=mac(1, i)) / IP(src="10.2.%d.%d" % (i // 250, i % 250 + 1), dst="10.1.%d.%d" % (i // 250, i % 250 + 1)) / UDP(sport=5001, dport=1024 + i)) for i in range(256)])
+# bridge2: the same pairs split over two rx queues per port (0-127, 128-255)
+for q, r in ((0, range(0, 128)), (1, range(128, 256))):
+    wrpcap(w + "/br_a%d.pcap" % q, [pad(Ether(src=mac(1, i), dst=mac(2, i)) / IP(src="10.1.%d.%d" % (i // 250, i % 250 + 1), dst="10.2.%d.%d" % (i // 250, i % 250 + 1)) / UDP(sport=1024 + i, dport=5001)) for i in r])
+    wrpcap(w + "/br_b%d.pcap" % q, [pad(Ether(src=mac(2, i), dst=mac(1, i)) / IP(src="10.2.%d.%d" % (i // 250, i % 250 + 1), dst="10.1.%d.%d" % (i // 250, i % 250 + 1)) / UDP(sport=5001, dport=1024 + i)) for i in r])
 # nat fastpath, outside stream: the uplink gateway 192.0.2.1 (its ARP reply first), then one
 # answer per translated flow (the mode keeps the inside port when free: 1024 + i) to the
 # uplink's address and MAC (net_pcap's first device: 02:70:63:61:70:00).
@@ -112,6 +122,21 @@ oncpu_start() { # PID COMM_REGEX SECONDS OUTFILE: perf stat of that thread, in t
 oncpu_wait() { # for the perf stat started last (in this shell: not in a $(...))
 	[ -n "${ONCPU_PID:-}" ] && wait "$ONCPU_PID" 2>/dev/null
 	ONCPU_PID=
+}
+# The same for every thread of PID whose name matches (a spread network's workers): one
+# OUTPREFIX.TID.csv each; the shares are summed (on-CPU cores).
+ONCPU_PIDS=()
+oncpu_start_all() { # PID COMM_REGEX SECONDS OUTPREFIX
+	local tid
+	for tid in $(ps -T -o spid=,comm= -p "$1" 2>/dev/null | awk -v re="$2" '$2 ~ re {print $1}'); do
+		perf stat -x, -e task-clock -t "$tid" -o "$4.$tid.csv" -- sleep "$3" >/dev/null 2>&1 &
+		ONCPU_PIDS+=($!)
+	done
+}
+oncpu_wait_all() {
+	local p
+	for p in "${ONCPU_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	ONCPU_PIDS=()
 }
 oncpu_share() { # OUTFILE SECONDS: share of the window the thread was on a CPU (0-1)
 	awk -F, -v s="$2" '$3 ~ /^task-clock/ {printf "%.3f", $1 / 1000 / s; f = 1}
@@ -248,19 +273,26 @@ tx_sum() { # PORT...: frames forwarded (sent, less the ARP replies of the router
 	done
 	echo "$s"
 }
-pmd() { NBCTL pmd-stats --json | /usr/bin/python3 -c "import json,sys; w=json.load(sys.stdin)['workers'][0]; print(w['busy'], w['rx_packets'])"; }
+# Busy cycles and packets summed over the workers.
+pmd() { NBCTL pmd-stats --json | /usr/bin/python3 -c "import json,sys; w=json.load(sys.stdin)['workers']; print(sum(x['busy'] for x in w), sum(x['rx_packets'] for x in w))"; }
 
 # run_nb MODE: one netbackd, RUNS measurements of SECS each.
 run_nb() {
-	local mode=$1 a b c0 c1 t0 t1 p0 p1
+	local mode=$1 a b c0 c1 t0 t1 p0 p1 lcores="-l 0-1" threads='^rte-worker-1$' share
+	[ "$mode" = bridge2 ] && lcores="--lcores 0@0,1@1,2@0" threads='^rte-worker-[12]$'
 	mkdir -p "$RUN"
 	"$BIN/nb-simhv" --rundir "$RUN" || return 1
 	PIDS+=("$(cat "$RUN/nb-simhv.pid")")
 	ip netns exec "$NS" "$BIN/netbackd" --rundir "$RUN" --engine dpdk \
-		--dpdk-args "-l 0-1 --no-huge --no-pci -m 512 --file-prefix=nbdr-nb-$$ --log-level=lib.eal:error" ||
+		--dpdk-args "$lcores --no-huge --no-pci -m 512 --file-prefix=nbdr-nb-$$ --log-level=lib.eal:error" ||
 		return 1
 	PIDS+=("$(cat "$RUN/netbackd.pid")")
 	case $mode in
+	bridge2)
+		NBCTL net-create net --mode bridge --workers 2 >/dev/null &&
+			NBCTL port-add net p0 "dpdk:net_pcap0,rx_pcap=$W/br_a0.pcap,rx_pcap=$W/br_a1.pcap,infinite_rx=1" &&
+			NBCTL port-add net p1 "dpdk:net_pcap1,rx_pcap=$W/br_b0.pcap,rx_pcap=$W/br_b1.pcap,infinite_rx=1" || return 1
+		;;
 	bridge)
 		NBCTL net-create net --mode bridge >/dev/null &&
 			NBCTL port-add net p0 "dpdk:net_pcap0,rx_pcap=$W/br_a.pcap,infinite_rx=1" &&
@@ -299,12 +331,17 @@ PY
 		read -r c0 p0 < <(pmd)
 		a=$(tx_sum p0 p1)
 		t0=$(date +%s.%N)
-		oncpu_start "$(cat "$RUN/netbackd.pid")" '^rte-worker-1$' "$SECS" "$W/nb-oncpu.csv"
+		oncpu_start_all "$(cat "$RUN/netbackd.pid")" "$threads" "$SECS" "$W/nb-oncpu"
 		sleep "$SECS"
 		b=$(tx_sum p0 p1)
 		t1=$(date +%s.%N)
-		oncpu_wait
-		SHARE[nb_$mode]+="$(oncpu_share "$W/nb-oncpu.csv" "$SECS") "
+		oncpu_wait_all
+		share=0
+		for f in "$W"/nb-oncpu.*.csv; do
+			share=$(/usr/bin/python3 -c "print('%.3f' % ($share + $(oncpu_share "$f" "$SECS")))")
+		done
+		rm -f "$W"/nb-oncpu.*.csv
+		SHARE[nb_$mode]+="$share "
 		read -r c1 p1 < <(pmd)
 		RES[nb_$mode]+="$(/usr/bin/python3 -c "print('%.3f' % (($b - $a) / ($t1 - $t0) / 1e6))") "
 		CPP[nb_$mode]+="$(/usr/bin/python3 -c "print('%.0f' % (($c1 - $c0) / max(1, $p1 - $p0)))") "
@@ -347,7 +384,7 @@ PY
 	for _ in $(seq 50); do [ -e "$RUN/netbackd.pid" ] || break; sleep 0.1; done
 	rm -rf "$RUN"
 }
-for mode in bridge route nat; do
+for mode in bridge route nat bridge2; do
 	want "$mode" || continue
 	if ! run_nb "$mode"; then
 		echo "dpdk-ratio: netbackd $mode could not be set up" >&2
@@ -381,7 +418,7 @@ want testpmd && line "testpmd mac" tp_mac ""
 want ovs && line "OVS-DPDK NORMAL" ovs "  processing cycles/pkt ${CPP[ovs]:-?}"
 want ovs && sed -n '/pmd thread/,/avg processing/p' "$W/ovs-pmd.txt" 2>/dev/null |
 	grep -E "pmd thread|packets received|emc hits|megaflow hits|miss with|avg processing" | sed 's/^/#  /'
-for mode in bridge route nat; do
+for mode in bridge route nat bridge2; do
 	want "$mode" || continue
 	med=$(median ${RES[nb_$mode]})
 	mc=$(percore "nb_$mode")

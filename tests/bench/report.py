@@ -297,8 +297,10 @@ def markdown(cases, meta, plot_err):
         A("## netback, DPDK engine, against dpdk-testpmd and OVS-DPDK (same run)")
         A("")
         A("`tests/bench/dpdk-ratio.sh` in this run: two `net_pcap` ports (`infinite_rx`), 64 B UDP, "
-          "256 MAC pairs, one forwarding core for each contender; medians of the runs shown, and the "
-          "same divided by the forwarding thread's on-CPU share (the machine is shared).")
+          "256 MAC pairs, one forwarding core for each contender (two for `netbackd bridge2`: the bridge "
+          "spread over two workers with `net-create --workers 2`, two rx queues per port); medians of the "
+          "runs shown, and the same divided by the forwarding threads' on-CPU share (the machine is "
+          "shared).")
         A("")
         A("```")
         A(dpdk.rstrip())
