@@ -12,8 +12,14 @@
  *   rte_dev_probe() and closed and removed again when the port closes (a device that was
  *   there before is only stopped, so it can be opened again). One port per device (-EBUSY).
  * - Needs EAL (dpdk_eal_init) and at least one mbuf pool (dpdk_pool_create): the device gets
- *   one rx and one tx queue, its rx queue drawing mbufs from the first pool made; it is
- *   started, promiscuous, at open. -ENODEV without EAL or for an unknown device.
+ *   as many rx and tx queues as the engine has workers (dpdk_engine_n_workers), at most what
+ *   it offers, RSS over IP/TCP/UDP when it has several rx queues and hashes; its rx queues
+ *   draw mbufs from the first pool made; it is started, promiscuous, at open (port->n_rxq,
+ *   n_txq say how many queues). -ENODEV without EAL or for an unknown device.
+ * - Queues (multi_worker): rx_burst(qid) reads rx queue qid, tx_burst(qid) writes tx queue
+ *   qid modulo n_txq; several workers may use distinct queues at once, and those that share
+ *   a tx queue (fewer tx queues than workers) take its spinlock. Packet and byte counters
+ *   are per queue (one writer each), summed by get_stats.
  * - rx_burst: the mbufs a device returns become packets in place (their struct pkt lives in
  *   the mbuf, pkt.h / dpdk.h), owned by the polling worker's pool from then on; a chained
  *   (multi-segment) mbuf is dropped (RX_TOO_BIG). tx_burst: a packet of an mbuf pool goes to

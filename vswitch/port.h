@@ -13,7 +13,9 @@
  *   An index is reused after port_close(), so the owner of any table that holds indexes
  *   (the bridge's MAC table) must flush that port's entries before closing it.
  * - Threading: data-path ops (rx_burst, tx_burst) are called only by the worker that owns
- *   the queue 'qid'; they never block, never allocate and never log unthrottled. Control
+ *   the queue 'qid' (one worker owns all of a port's queues, except for a multi_worker class
+ *   in a spread network, switch.h); they never block, never allocate and never log
+ *   unthrottled. Control
  *   ops (register, open, close, set_mtu, get_etheraddr, lookups) run only on the control
  *   thread; the registry has no lock. Closing a port that a worker still polls is the
  *   caller's bug: take it away from its worker first.
@@ -22,7 +24,8 @@
  *   returns: each one is sent, or dropped, freed and counted in a named counter
  *   (counters.h); the batch is empty afterwards. A full destination drops, it never waits.
  * - Counters: port->stats has one writer, the owning worker (vsw_counter_add() through the
- *   port_count_* helpers); port_get_stats() reads it from any thread.
+ *   port_count_* helpers), or several for a port->shared port, whose helpers then add
+ *   atomically; port_get_stats() reads it from any thread.
  * - Functions return 0 or -errno; bursts return counts.
  */
 #ifndef VSW_PORT_H
