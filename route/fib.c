@@ -51,26 +51,39 @@ fib_mask(int family, uint8_t *addr, unsigned int plen)
 	}
 }
 
-/* FNV-1a over the key; the table is private and sized by us, so no seed is needed against
- * hostile input: keys come from configuration, lookups only probe. */
+/* The key's 32-bit words folded by multiplication, then a 64-bit finaliser (MurmurHash3's
+ * fmix64). The table is private and sized by us, so no seed is needed against hostile
+ * input: keys come from configuration, lookups only probe. */
 static uint32_t
 fib_hash(int family, const uint8_t *addr, unsigned int plen)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = (uint64_t)(uint32_t)family << 40 | (uint64_t)plen << 32;
 	unsigned int n = fib_addr_len(family);
+	uint32_t w;
 
-	h = (h ^ (uint32_t)family) * 16777619u;
-	h = (h ^ plen) * 16777619u;
-	for (unsigned int i = 0; i < n; i++)
-		h = (h ^ addr[i]) * 16777619u;
-	return h ^ (h >> 15);
+	for (unsigned int i = 0; i < n; i += 4) {
+		memcpy(&w, addr + i, 4);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 static bool
 fib_key_eq(const struct fib_route *r, int family, const uint8_t *addr, unsigned int plen)
 {
-	return r->used && r->family == family && r->plen == plen &&
-	       !memcmp(r->addr, addr, fib_addr_len(family));
+	if (!r->used || r->family != family || r->plen != plen)
+		return false;
+	if (family == AF_INET) {
+		uint32_t a, b;
+
+		memcpy(&a, r->addr, 4);
+		memcpy(&b, addr, 4);
+		return a == b;
+	}
+	return !memcmp(r->addr, addr, 16);
 }
 
 int
@@ -233,8 +246,28 @@ fib_lookup(const struct fib *fib, int family, const uint8_t *addr)
 		maxlen = 128;
 	else
 		return NULL;
+	if (family == AF_INET) {
+		uint64_t lens = fib->lens4;
+		uint32_t a;
+
+		memcpy(&a, addr, 4);
+		a = ntohl(a);
+		/* Only the lengths in use, longest first. */
+		while (lens) {
+			unsigned int l = 63u - (unsigned int)__builtin_clzll(lens), i;
+			uint32_t k = l ? htonl(a & (0xffffffffu << (32 - l))) : 0;
+			uint8_t key[16];
+
+			lens &= ~(1ull << l);
+			memcpy(key, &k, 4);
+			i = fib_find_slot(fib, family, key, l);
+			if (fib->slots[i].used)
+				return &fib->slots[i];
+		}
+		return NULL;
+	}
 	for (int l = maxlen; l >= 0; l--) {
-		uint64_t bits = family == AF_INET ? fib->lens4 : fib->lens6[l / 64];
+		uint64_t bits = fib->lens6[l / 64];
 		uint8_t key[16] = { 0 };
 		unsigned int i;
 

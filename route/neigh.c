@@ -27,23 +27,39 @@ struct fib_neigh {
 	struct fib_neigh_entry *entries;
 };
 
+/* The address's 32-bit words and the port folded by multiplication, then MurmurHash3's
+ * fmix64 (addresses come from hostile guests, but a chain is bounded by the table size and
+ * entries are only made for configured or solicited addresses). */
 static uint32_t
 neigh_hash(int family, const uint8_t *addr, uint16_t port)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = (uint64_t)(uint32_t)family << 40 | (uint64_t)port << 16;
 	unsigned int n = family == AF_INET ? 4 : 16;
+	uint32_t w;
 
-	for (unsigned int i = 0; i < n; i++)
-		h = (h ^ addr[i]) * 16777619u;
-	h = (h ^ port) * 16777619u;
-	return h ^ (h >> 13);
+	for (unsigned int i = 0; i < n; i += 4) {
+		memcpy(&w, addr + i, 4);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 static bool
 neigh_key_eq(const struct fib_neigh_info *n, int family, const uint8_t *addr, uint16_t port)
 {
-	return n->family == family && n->port == port &&
-	       !memcmp(n->addr, addr, family == AF_INET ? 4 : 16);
+	if (n->family != family || n->port != port)
+		return false;
+	if (family == AF_INET) {
+		uint32_t a, b;
+
+		memcpy(&a, n->addr, 4);
+		memcpy(&b, addr, 4);
+		return a == b;
+	}
+	return !memcmp(n->addr, addr, 16);
 }
 
 int
@@ -218,6 +234,16 @@ fib_neigh_update(struct fib_neigh *tbl, int family, const uint8_t *addr, uint16_
 	}
 	e->info.n_queued = 0;
 	return (int)n;
+}
+
+bool
+fib_neigh_fresh(const struct fib_neigh *tbl, int family, const uint8_t *addr, uint16_t port,
+		const uint8_t *mac, uint64_t now_ns, uint64_t max_age_ns)
+{
+	const struct fib_neigh_entry *e = neigh_find(tbl, family, addr, port);
+
+	return e && e->info.state == FIB_NEIGH_REACHABLE && !memcmp(e->info.mac, mac, 6) &&
+	       now_ns - e->info.updated_ns < max_age_ns;
 }
 
 int

@@ -111,4 +111,10 @@ unsigned int fib_neigh_dump(const struct fib_neigh *tbl, struct fib_neigh_info *
 /* Number of entries. */
 unsigned int fib_neigh_count(const struct fib_neigh *tbl);
 
+/* Whether the entry of ('family', 'addr', 'port') is REACHABLE at 'mac' and was updated less
+ * than 'max_age_ns' before 'now_ns': the per-packet check of a learning caller, without
+ * copying the entry out. */
+bool fib_neigh_fresh(const struct fib_neigh *tbl, int family, const uint8_t *addr, uint16_t port,
+		     const uint8_t *mac, uint64_t now_ns, uint64_t max_age_ns);
+
 #endif

@@ -105,6 +105,23 @@ vsw_l3_csum_update16(uint8_t *csum, uint16_t old, uint16_t new_val)
 static inline uint16_t
 vsw_l3_ip4_hdr_csum(const uint8_t *ip, unsigned int hlen)
 {
+	if (hlen == VSW_L3_IP4_HLEN) {
+		/* The usual header: five 32-bit loads. A one's-complement sum of words read in
+		 * host order is the byte-swapped sum of the big-endian words (RFC 1071). */
+		uint32_t w[5], t;
+		uint64_t s;
+
+		memcpy(w, ip, sizeof(w));
+		s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+		s = (s & 0xffffffffu) + (s >> 32);
+		t = (uint32_t)s + (uint32_t)(s >> 32);
+		t = (t & 0xffff) + (t >> 16);
+		t = (t & 0xffff) + (t >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		t = __builtin_bswap16((uint16_t)t);
+#endif
+		return (uint16_t)~t;
+	}
 	return vsw_csum_fold(vsw_csum_partial(ip, hlen, 0));
 }
 

@@ -499,9 +499,8 @@ route_learn(struct vsw_route *r, struct route_port *rp, int family, const uint8_
 	struct fib_neigh_info info;
 	int n;
 
-	if (fib_neigh_get(r->neigh, family, addr, rp->port->index, &info) == 0 &&
-	    info.state == FIB_NEIGH_REACHABLE && !memcmp(info.mac, mac, 6) &&
-	    r->now_ns - info.updated_ns < FIB_NEIGH_REACHABLE_NS / 2)
+	if (fib_neigh_fresh(r->neigh, family, addr, rp->port->index, mac, r->now_ns,
+			    FIB_NEIGH_REACHABLE_NS / 2))
 		return;
 	n = fib_neigh_update(r->neigh, family, addr, rp->port->index, mac, r->now_ns, create, rel);
 	if (n > 0 && fib_neigh_get(r->neigh, family, addr, rp->port->index, &info) == 0)
