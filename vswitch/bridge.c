@@ -6,7 +6,6 @@
 #include "vswitch/bridge.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -15,10 +14,9 @@
 struct vsw_bridge {
 	struct vsw_net *net;
 	struct vsw_mac_table *macs;
-	/* A spread network (switch.h): its workers learn and look up in 'macs' under 'lock',
-	 * one acquisition per burst, so each sees what the others learned. */
+	/* A spread network (switch.h): its workers share 'macs' (vsw_mac_table_set_shared), so
+	 * each sees what the others learned. */
 	bool shared;
-	pthread_spinlock_t lock;
 	uint64_t now_ns; /* the worker's clock at the last batch (for dumps); atomic */
 	struct vsw_bridge_policy policy;
 	uint8_t roles[PORT_MAX]; /* enum vsw_port_role of each member, by port index */
@@ -70,7 +68,6 @@ vsw_bridge_create_policy(struct vsw_net *net, const char *args,
 		free(br);
 		return err;
 	}
-	pthread_spin_init(&br->lock, PTHREAD_PROCESS_PRIVATE);
 	br->net = net;
 	br->policy = *policy;
 	*statep = br;
@@ -93,7 +90,6 @@ bridge_destroy(void *state)
 	for (unsigned int i = 0; i < PORT_MAX; i++)
 		free(br->guards[i]);
 	vsw_mac_table_destroy(br->macs);
-	pthread_spin_destroy(&br->lock);
 	free(br);
 }
 
@@ -289,13 +285,7 @@ bridge_process(void *state, struct vsw_fwd *fwd, struct port *in, struct pkt_bat
 		r->in_port = in->index;
 		pkts[n++] = p;
 	}
-	if (br->shared) {
-		pthread_spin_lock(&br->lock);
-		vsw_mac_learn_lookup_burst(br->macs, reqs, n, now_ns);
-		pthread_spin_unlock(&br->lock);
-	} else {
-		vsw_mac_learn_lookup_burst(br->macs, reqs, n, now_ns);
-	}
+	vsw_mac_learn_lookup_burst(br->macs, reqs, n, now_ns);
 	/* Consecutive frames to one port leave as one run; a run is sent before anything
 	 * else is done, so every port still gets its frames in arrival order. */
 	for (i = 0; i < n; i++) {
@@ -337,6 +327,7 @@ bridge_set_shared(void *state, bool shared)
 	struct vsw_bridge *br = state;
 
 	br->shared = shared;
+	vsw_mac_table_set_shared(br->macs, shared);
 	return 0;
 }
 
@@ -346,11 +337,7 @@ bridge_tick(void *state, uint64_t now_ns)
 	struct vsw_bridge *br = state;
 
 	__atomic_store_n(&br->now_ns, now_ns, __ATOMIC_RELAXED);
-	if (br->shared)
-		pthread_spin_lock(&br->lock);
 	vsw_mac_age(br->macs, now_ns);
-	if (br->shared)
-		pthread_spin_unlock(&br->lock);
 }
 
 const struct vsw_mode_ops vsw_mode_bridge = {

@@ -18,6 +18,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -27,6 +28,14 @@
 /* Bursts learn at the table's clock, which they move in steps of this much: a MAC seen in
  * every burst is written once a step, not once a frame (and the clock's line once a step). */
 #define VSW_MAC_CLOCK_STEP_NS 1000000ull
+/* A chain walk longer than this only happens while another worker of a shared table moves
+ * the entry being visited (chains hold at most VSW_MAC_CHAIN_MAX): it gives up (a miss). */
+#define VSW_MAC_WALK_MAX (2 * VSW_MAC_CHAIN_MAX)
+
+/* Fields a reader of a shared table may load while a learner writes them (relaxed: plain
+ * moves on x86; the point is that they are single, untorn accesses). */
+#define VSW_MAC_LD(x)	 __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define VSW_MAC_ST(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 struct vsw_mac_entry {
 	uint64_t key;	       /* MAC << 16 | VLAN */
@@ -64,12 +73,14 @@ struct vsw_mac_table {
 
 	uint64_t aging_ns;
 	uint64_t mul, add; /* hash secret; 'mul' is odd */
+	bool shared;	   /* vsw_mac_table_set_shared() */
 
 	/* Written by every learn: a line of their own, apart from the read-mostly fields
 	 * above (a spread bridge's workers share the table). */
 	_Alignas(64)
 		uint64_t clock_ns; /* latest time seen (bursts: in VSW_MAC_CLOCK_STEP_NS steps) */
 	struct vsw_mac_stats stats;
+	pthread_spinlock_t lock; /* shared: every change of structure, see the contract */
 };
 
 /* The chain of 'key': multiply-shift (Dietzfelbinger et al.) with the table's random odd
@@ -188,6 +199,7 @@ vsw_mac_table_create(const struct vsw_mac_table_cfg *cfg, struct vsw_mac_table *
 	t->mul = secret[0] | 1;
 	t->add = secret[1];
 	vsw_mac_reset(t);
+	pthread_spin_init(&t->lock, PTHREAD_PROCESS_PRIVATE);
 	*tablep = t;
 	return 0;
 }
@@ -201,7 +213,14 @@ vsw_mac_table_destroy(struct vsw_mac_table *table)
 	free(table->buckets);
 	free(table->ports);
 	free(table->by_count);
+	pthread_spin_destroy(&table->lock);
 	free(table);
+}
+
+void
+vsw_mac_table_set_shared(struct vsw_mac_table *table, bool shared)
+{
+	table->shared = shared;
 }
 
 int
@@ -299,14 +318,64 @@ vsw_mac_lru_append(struct vsw_mac_table *t, uint32_t i)
 	mp->tail = i;
 }
 
+/* The entry of 'key' in chain 'bucket', or VSW_MAC_NONE. Safe against a learner of a shared
+ * table changing the chain meanwhile: a freed entry is not 'used', an entry is published
+ * (release) only once filled in, and the walk is bounded. */
 static inline uint32_t
 vsw_mac_find_in(const struct vsw_mac_table *t, uint64_t key, uint32_t bucket)
 {
-	uint32_t i = t->buckets[bucket];
+	uint32_t i = __atomic_load_n(&t->buckets[bucket], __ATOMIC_ACQUIRE);
 
-	while (i != VSW_MAC_NONE && t->entries[i].key != key)
-		i = t->entries[i].hnext;
-	return i;
+	for (unsigned int steps = 0; i != VSW_MAC_NONE; steps++) {
+		const struct vsw_mac_entry *e = &t->entries[i];
+
+		if (VSW_MAC_LD(e->key) == key && VSW_MAC_LD(e->used))
+			return i;
+		if (steps == VSW_MAC_WALK_MAX)
+			break;
+		i = VSW_MAC_LD(e->hnext);
+	}
+	return VSW_MAC_NONE;
+}
+
+/* Port and last learn of entry 'i', found for 'key'; false if a learner of a shared table
+ * gave the entry to another key meanwhile (it stores the key before the port, with
+ * release: a port read after a recycle is caught by reading the key again). */
+static inline bool
+vsw_mac_read(const struct vsw_mac_table *t, uint32_t i, uint64_t key, uint16_t *port,
+	     uint64_t *seen)
+{
+	const struct vsw_mac_entry *e = &t->entries[i];
+
+	*port = __atomic_load_n(&e->port, __ATOMIC_ACQUIRE);
+	*seen = __atomic_load_n(&e->last_seen_ns, __ATOMIC_ACQUIRE);
+	return VSW_MAC_LD(e->key) == key && VSW_MAC_LD(e->used);
+}
+
+static void
+vsw_mac_lock(const struct vsw_mac_table *t)
+{
+	if (t->shared)
+		pthread_spin_lock((pthread_spinlock_t *)&t->lock);
+}
+
+static void
+vsw_mac_unlock(const struct vsw_mac_table *t)
+{
+	if (t->shared)
+		pthread_spin_unlock((pthread_spinlock_t *)&t->lock);
+}
+
+/* Moves the table's clock to 'now' if that is later (several workers may race: the
+ * latest wins). */
+static void
+vsw_mac_clock_advance(struct vsw_mac_table *t, uint64_t now)
+{
+	uint64_t cur = VSW_MAC_LD(t->clock_ns);
+
+	while (now > cur && !__atomic_compare_exchange_n(&t->clock_ns, &cur, now, true,
+							 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 static void
@@ -317,11 +386,11 @@ vsw_mac_remove(struct vsw_mac_table *t, uint32_t i)
 
 	while (*link != i)
 		link = &t->entries[*link].hnext;
-	*link = e->hnext;
+	VSW_MAC_ST(*link, e->hnext);
 	vsw_mac_lru_unlink(t, i);
 	vsw_mac_port_dec(t, e->port);
-	e->used = false;
-	e->hnext = t->free_head;
+	VSW_MAC_ST(e->used, false);
+	VSW_MAC_ST(e->hnext, t->free_head);
 	t->free_head = i;
 	t->n_entries--;
 }
@@ -340,14 +409,14 @@ vsw_mac_learn_slow(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint1
 		if (e->port != port) {
 			vsw_mac_lru_unlink(t, i);
 			vsw_mac_port_dec(t, e->port);
-			e->port = port;
+			VSW_MAC_ST(e->port, port);
 			vsw_mac_port_inc(t, port);
 			t->stats.moved++;
 		} else {
 			vsw_mac_lru_unlink(t, i);
 		}
 		vsw_mac_lru_append(t, i);
-		e->lru_ns = t->clock_ns;
+		VSW_MAC_ST(e->lru_ns, t->clock_ns);
 		return 0;
 	}
 
@@ -371,12 +440,14 @@ vsw_mac_learn_slow(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint1
 	i = t->free_head;
 	e = &t->entries[i];
 	t->free_head = e->hnext;
-	e->key = key;
-	e->last_seen_ns = e->lru_ns = t->clock_ns;
-	e->port = port;
-	e->used = true;
-	e->hnext = t->buckets[bucket];
-	t->buckets[bucket] = i;
+	VSW_MAC_ST(e->key, key);
+	VSW_MAC_ST(e->last_seen_ns, t->clock_ns);
+	VSW_MAC_ST(e->lru_ns, t->clock_ns);
+	__atomic_store_n(&e->port, port, __ATOMIC_RELEASE); /* after the key: vsw_mac_read() */
+	VSW_MAC_ST(e->used, true);
+	VSW_MAC_ST(e->hnext, t->buckets[bucket]);
+	/* Filled in before it is reachable. */
+	__atomic_store_n(&t->buckets[bucket], i, __ATOMIC_RELEASE);
 	vsw_mac_lru_append(t, i);
 	vsw_mac_port_inc(t, port);
 	t->n_entries++;
@@ -384,10 +455,24 @@ vsw_mac_learn_slow(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint1
 	return 0;
 }
 
-/* Learns 'key' (valid) in chain 'bucket' on 'port' at the table's clock: a known MAC seen
- * again on its port costs a lookup and one store. */
+/* The rare part again, under the lock of a shared table, where the entry is looked up anew
+ * (another worker may have changed it since). */
+static __attribute__((noinline)) int
+vsw_mac_learn_locked(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint16_t port)
+{
+	int r;
+
+	vsw_mac_lock(t);
+	r = vsw_mac_learn_slow(t, key, bucket, port, vsw_mac_find_in(t, key, bucket));
+	vsw_mac_unlock(t);
+	return r;
+}
+
+/* Learns 'key' (valid) in chain 'bucket' on 'port' at clock 'clk' (the table's): a known MAC
+ * seen again on its port costs a lookup and at most one store, and no lock. */
 static inline int
-vsw_mac_learn_key(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint16_t port)
+vsw_mac_learn_key(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint16_t port,
+		  uint64_t clk)
 {
 	uint32_t i = vsw_mac_find_in(t, key, bucket);
 
@@ -395,13 +480,14 @@ vsw_mac_learn_key(struct vsw_mac_table *t, uint64_t key, uint32_t bucket, uint16
 		struct vsw_mac_entry *e = &t->entries[i];
 
 		/* A store only when the clock moved: once per step for a busy MAC. */
-		if (e->last_seen_ns != t->clock_ns)
-			e->last_seen_ns = t->clock_ns;
-		if (__builtin_expect(
-			    e->port == port && t->clock_ns - e->lru_ns < VSW_MAC_REFRESH_NS, 1))
+		if (VSW_MAC_LD(e->last_seen_ns) != clk)
+			VSW_MAC_ST(e->last_seen_ns, clk);
+		if (__builtin_expect(VSW_MAC_LD(e->port) == port &&
+					     clk - VSW_MAC_LD(e->lru_ns) < VSW_MAC_REFRESH_NS,
+				     1))
 			return 0;
 	}
-	return vsw_mac_learn_slow(t, key, bucket, port, i);
+	return vsw_mac_learn_locked(t, key, bucket, port);
 }
 
 int
@@ -415,26 +501,27 @@ vsw_mac_learn(struct vsw_mac_table *table, const struct ether_addr *mac, uint16_
 		t->stats.refused++;
 		return -EINVAL;
 	}
-	t->clock_ns = vsw_mac_now(t, now_ns);
+	vsw_mac_clock_advance(t, now_ns);
 	key = vsw_mac_key(mac, vlan);
-	return vsw_mac_learn_key(t, key, vsw_mac_bucket(t, key), port);
+	return vsw_mac_learn_key(t, key, vsw_mac_bucket(t, key), port, VSW_MAC_LD(t->clock_ns));
 }
 
 int
 vsw_mac_lookup(const struct vsw_mac_table *table, const struct ether_addr *mac, uint16_t vlan,
 	       uint64_t now_ns, uint16_t *port)
 {
-	uint64_t key;
+	uint64_t key, seen;
 	uint32_t i;
+	uint16_t p;
 
 	if (vlan > VSW_MAC_VLAN_MAX)
 		return -ENOENT;
 	key = vsw_mac_key(mac, vlan);
 	i = vsw_mac_find_in(table, key, vsw_mac_bucket(table, key));
-	if (i == VSW_MAC_NONE ||
-	    vsw_mac_expired(table, &table->entries[i], vsw_mac_now(table, now_ns)))
+	if (i == VSW_MAC_NONE || !vsw_mac_read(table, i, key, &p, &seen) ||
+	    vsw_mac_now(table, now_ns) - seen >= table->aging_ns)
 		return -ENOENT;
-	*port = table->entries[i].port;
+	*port = p;
 	return 0;
 }
 
@@ -443,7 +530,7 @@ vsw_mac_burst_chunk(struct vsw_mac_table *t, struct vsw_mac_req *reqs, unsigned 
 		    uint64_t now_ns)
 {
 	uint32_t sb[VSW_MAC_BURST_MAX], db[VSW_MAC_BURST_MAX];
-	uint64_t now = vsw_mac_now(t, now_ns);
+	uint64_t now = vsw_mac_now(t, now_ns), clk;
 	unsigned int i;
 
 	/* Chains of the whole burst first, their heads fetched meanwhile. */
@@ -464,8 +551,11 @@ vsw_mac_burst_chunk(struct vsw_mac_table *t, struct vsw_mac_req *reqs, unsigned 
 	}
 	/* Then each frame in order: its source learned before its destination is looked up,
 	 * and before the next frame's, exactly as learn + lookup one frame at a time. */
-	if (now - t->clock_ns >= VSW_MAC_CLOCK_STEP_NS)
-		t->clock_ns = now;
+	clk = VSW_MAC_LD(t->clock_ns);
+	if (now - clk >= VSW_MAC_CLOCK_STEP_NS) {
+		vsw_mac_clock_advance(t, now);
+		clk = VSW_MAC_LD(t->clock_ns);
+	}
 	for (i = 0; i < n; i++) {
 		struct vsw_mac_req *r = &reqs[i];
 		uint64_t sk = r->src_key, dk = r->dst_key;
@@ -475,16 +565,20 @@ vsw_mac_burst_chunk(struct vsw_mac_table *t, struct vsw_mac_req *reqs, unsigned 
 						     (sk & 0xffff) <= VSW_MAC_VLAN_MAX &&
 						     r->in_port < t->max_ports,
 					     1))
-				vsw_mac_learn_key(t, sk, sb[i], r->in_port);
+				vsw_mac_learn_key(t, sk, sb[i], r->in_port, clk);
 			else
-				t->stats.refused++;
+				__atomic_fetch_add(&t->stats.refused, 1, __ATOMIC_RELAXED);
 		}
 		r->out_port = VSW_MAC_PORT_NONE;
 		if (dk && (dk & 0xffff) <= VSW_MAC_VLAN_MAX) {
 			uint32_t e = vsw_mac_find_in(t, dk, db[i]);
 
-			if (e != VSW_MAC_NONE && !vsw_mac_expired(t, &t->entries[e], now))
-				r->out_port = t->entries[e].port;
+			uint16_t port;
+			uint64_t seen;
+
+			if (e != VSW_MAC_NONE && vsw_mac_read(t, e, dk, &port, &seen) &&
+			    now - seen < t->aging_ns)
+				r->out_port = port;
 		}
 	}
 }
@@ -504,7 +598,8 @@ vsw_mac_age(struct vsw_mac_table *table, uint64_t now_ns)
 	struct vsw_mac_table *t = table;
 	unsigned int n = 0;
 
-	t->clock_ns = vsw_mac_now(t, now_ns);
+	vsw_mac_lock(t);
+	vsw_mac_clock_advance(t, now_ns);
 	/* Every expired entry is in the prefix of its port's list whose lru_ns is an aging
 	 * time old (see the top of this file); the rest of that prefix was learned again
 	 * since, less than VSW_MAC_REFRESH_NS after it was appended. */
@@ -522,6 +617,7 @@ vsw_mac_age(struct vsw_mac_table *table, uint64_t now_ns)
 		}
 	}
 	t->stats.aged += n;
+	vsw_mac_unlock(t);
 	return n;
 }
 
@@ -532,21 +628,27 @@ vsw_mac_flush_port(struct vsw_mac_table *table, uint16_t port)
 
 	if (port >= table->max_ports)
 		return 0;
+	vsw_mac_lock(table);
 	while (table->ports[port].head != VSW_MAC_NONE) {
 		vsw_mac_remove(table, table->ports[port].head);
 		n++;
 	}
 	table->stats.flushed += n;
+	vsw_mac_unlock(table);
 	return n;
 }
 
 unsigned int
 vsw_mac_flush_all(struct vsw_mac_table *table)
 {
-	unsigned int n = table->n_entries;
+	unsigned int n;
 
+	/* Only while no other worker uses the table: a reset rewrites every chain at once. */
+	vsw_mac_lock(table);
+	n = table->n_entries;
 	vsw_mac_reset(table);
 	table->stats.flushed += n;
+	vsw_mac_unlock(table);
 	return n;
 }
 

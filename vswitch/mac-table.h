@@ -100,6 +100,18 @@ int vsw_mac_table_create(const struct vsw_mac_table_cfg *cfg, struct vsw_mac_tab
 /* Frees the table. NULL ok. */
 void vsw_mac_table_destroy(struct vsw_mac_table *table);
 
+/* Makes the table usable by several threads at once (a bridge spread over workers) or by
+ * one again; call it while no thread uses the table. Shared: vsw_mac_learn_lookup_burst(),
+ * vsw_mac_learn(), vsw_mac_lookup() and vsw_mac_age() may run concurrently. Lookups and the
+ * refresh of a known MAC on its port take no lock (single untorn loads and stores; an entry
+ * is published only once filled in, a freed one is never found, and a chain walk that a
+ * concurrent change makes longer than any chain can be gives up as a miss); creating,
+ * moving, relinking, evicting and aging an entry take the table's spinlock. A lookup racing
+ * with a move or an expiry may return the port the MAC had an instant before, as a
+ * hardware switch would. The other functions (flushes, dumps, counts, stats, aging time)
+ * still want no concurrent user. */
+void vsw_mac_table_set_shared(struct vsw_mac_table *table, bool shared);
+
 /* Changes the aging time (1..VSW_MAC_AGING_S_MAX seconds, else -EINVAL); applies to every
  * entry at once, as the Linux bridge's ageing_time does. */
 int vsw_mac_table_set_aging(struct vsw_mac_table *table, unsigned int aging_s);

@@ -17,8 +17,9 @@
  *   parked (detached, so they do not touch the network). A packet still never crosses
  *   threads (each worker allocates from its own pool and sends what it received). Shared
  *   state and why: the mode state, which the mode makes safe when told (set_shared: the
- *   bridge takes a lock around its MAC table once per burst, because learning must be seen
- *   network-wide), and the ports' counters (atomic adds on shared ports).
+ *   bridge's MAC table, because learning must be seen network-wide: lookups and refreshes
+ *   without a lock, new entries, moves and aging under the table's spinlock; mac-table.h),
+ *   and the ports' counters (atomic adds on shared ports).
  * - A worker loop: run control calls, then for each of its networks and each port: rx_burst,
  *   mode->process (which queues packets per destination through vsw_fwd_*), then one tx_burst
  *   per destination; port->poll() housekeeping; the mode's tick (aging) every

@@ -352,8 +352,9 @@ PY
 		# On-CPU time of the worker thread per forwarded packet (task-clock: this VM has
 		# no hardware counters): unlike the TSC busy cycles, it leaves out the time the
 		# lcore spent preempted by other jobs.
-		local tid
-		tid=$(ps -T -o spid=,comm= -p "$(cat "$RUN/netbackd.pid")" | awk '$2 == "rte-worker-1" {print $1}')
+		local tid comms
+		tid=$(ps -T -o spid=,comm= -p "$(cat "$RUN/netbackd.pid")" | awk -v re="$threads" '$2 ~ re {print $1}' | paste -sd,)
+		comms=$(ps -T -o comm= -p "$(cat "$RUN/netbackd.pid")" | grep -E "$threads" | paste -sd,)
 		a=$(tx_sum p0 p1)
 		perf stat -x, -e task-clock -t "$tid" -o "$PERF_DIR/stat-$mode.csv" -- sleep 5 \
 			>/dev/null 2>&1
@@ -367,17 +368,17 @@ for line in open(sys.argv[1]):
         v[f[2].split(":")[0]] = float(f[0])
 n = int(sys.argv[2])
 ms = v.get("task-clock", 0)
-print("# perf stat of the worker: %.1f ns on-CPU per packet, %.0f %% of the 5 s on CPU (%d packets)"
+print("# perf stat of the worker(s): %.1f ns on-CPU per packet, %.0f %% of the 5 s on CPU (%d packets)"
       % (ms * 1e6 / max(n, 1), ms / 50, n))
 PY
 		perf record -q -g -p "$(cat "$RUN/netbackd.pid")" -o "$PERF_DIR/perf-$mode.data" \
 			-- sleep 5 >/dev/null 2>&1
 		# The worker lcore's thread only, shares of its own samples.
 		perf report -q --no-children --stdio --percent-limit 0.5 -g none \
-			--comms rte-worker-1 --percentage relative --sort dso,sym \
+			--comms "$comms" --percentage relative --sort dso,sym \
 			-i "$PERF_DIR/perf-$mode.data" >"$PERF_DIR/perf-$mode.txt" 2>/dev/null
 		perf report -q --no-children --stdio --percent-limit 0.5 -g none \
-			--comms rte-worker-1 --percentage relative --sort dso \
+			--comms "$comms" --percentage relative --sort dso \
 			-i "$PERF_DIR/perf-$mode.data" >>"$PERF_DIR/perf-$mode.txt" 2>/dev/null
 	fi
 	kill -TERM "$(cat "$RUN/netbackd.pid")" "$(cat "$RUN/nb-simhv.pid")"

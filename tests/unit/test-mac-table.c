@@ -6,6 +6,7 @@
  * 100k random operations checked against a simple reference model of the contract.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -889,6 +890,101 @@ random_ops_match_reference_model(void **state)
 	vsw_mac_table_destroy(t);
 }
 
+/* Two threads share one table as the workers of a spread bridge do: each learns its own
+ * MACs on its own port and looks up the other's, both fight over a third set (moves), the
+ * table is too small for everything (evictions) and one thread also ages it. A lookup may
+ * miss, but must never return a port the MAC was not learned on, and the table must be
+ * consistent afterwards. (The instant between finding an entry and reading its port, when a
+ * recycle would be caught by vsw_mac_read(), is too short for this test to hit on demand.) */
+#define SH_N	 400
+#define SH_ITERS 4000
+
+struct sh_arg {
+	struct vsw_mac_table *t;
+	unsigned int self;  /* 0 or 1 */
+	unsigned int wrong; /* lookups that returned an impossible port */
+	unsigned int hits;
+};
+
+static struct ether_addr
+sh_mac(unsigned int set, unsigned int i)
+{
+	struct ether_addr m = { { 0x02, 0, (uint8_t)set, 0, (uint8_t)(i >> 8), (uint8_t)i } };
+
+	return m;
+}
+
+static void *
+sh_worker(void *p)
+{
+	struct sh_arg *a = p;
+	unsigned int mine = a->self, other = !a->self;
+	struct vsw_mac_req r[VSW_MAC_BURST_MAX];
+	uint64_t now = S;
+
+	for (unsigned int it = 0; it < SH_ITERS; it++, now += 1000000) {
+		for (unsigned int k = 0; k < VSW_MAC_BURST_MAX; k++) {
+			unsigned int i = (it * VSW_MAC_BURST_MAX + k) % SH_N;
+			struct ether_addr src = sh_mac(mine, i), dst = sh_mac(other, i);
+
+			if (k % 8 == 0) /* the disputed set: ports 3 and 4 */
+				src = sh_mac(2, i % 64);
+			r[k].src_key = vsw_mac_key_of(src.ether_addr_octet, 0);
+			r[k].dst_key = vsw_mac_key_of(k % 5 ? dst.ether_addr_octet
+							    : sh_mac(2, i % 64).ether_addr_octet,
+						      0);
+			r[k].in_port = (uint16_t)(k % 8 == 0 ? 3 + mine : 1 + mine);
+		}
+		vsw_mac_learn_lookup_burst(a->t, r, VSW_MAC_BURST_MAX, now);
+		for (unsigned int k = 0; k < VSW_MAC_BURST_MAX; k++) {
+			uint16_t o = r[k].out_port;
+
+			if (o == VSW_MAC_PORT_NONE)
+				continue;
+			a->hits++;
+			if (k % 5 ? o != 1 + other : o != 3 && o != 4)
+				a->wrong++;
+		}
+		if (mine == 0 && it % 64 == 0)
+			vsw_mac_age(a->t, now);
+	}
+	return NULL;
+}
+
+static void
+shared_table_survives_two_writers(void **state)
+{
+	struct vsw_mac_table *t = make_table(512, 1, 8);
+	struct sh_arg a[2] = { { .t = t, .self = 0 }, { .t = t, .self = 1 } };
+	pthread_t th[2];
+	struct vsw_mac_stats st;
+
+	(void)state;
+	vsw_mac_table_set_shared(t, true);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, sh_worker, &a[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	vsw_mac_get_stats(t, &st);
+	print_message("# shared table: hits %u + %u, evicted %llu, moved %llu, aged %llu\n",
+		      a[0].hits, a[1].hits, (unsigned long long)st.evicted,
+		      (unsigned long long)st.moved, (unsigned long long)st.aged);
+	assert_int_equal(a[0].wrong + a[1].wrong, 0);
+	assert_true(a[0].hits > 0 && a[1].hits > 0);
+	assert_true(st.evicted > 0 && st.moved > 0);
+	assert_true(vsw_mac_count(t) <= 512);
+	vsw_mac_table_set_shared(t, false);
+	/* Still a consistent table afterwards: every port's list adds up to the count. */
+	{
+		unsigned int sum = 0;
+
+		for (uint16_t p = 0; p < 8; p++)
+			sum += vsw_mac_port_count(t, p);
+		assert_int_equal(sum, vsw_mac_count(t));
+	}
+	vsw_mac_table_destroy(t);
+}
+
 int
 main(void)
 {
@@ -906,6 +1002,7 @@ main(void)
 		cmocka_unit_test(honest_macs_never_hit_the_chain_bound),
 		cmocka_unit_test(burst_is_learn_then_lookup_per_frame),
 		cmocka_unit_test(burst_keys_checked_like_learn),
+		cmocka_unit_test(shared_table_survives_two_writers),
 		cmocka_unit_test(mac_seen_on_another_port_moves),
 		cmocka_unit_test(multicast_broadcast_and_zero_sources_are_not_learned),
 		cmocka_unit_test(bad_vlan_or_port_is_refused),
