@@ -347,6 +347,36 @@ read_str(const char *p, char *buf, size_t size)
 	return p + 1;
 }
 
+/* Skips one array (at '[') of numbers, strings, booleans, null, arrays or objects, nested at
+ * most 8 deep; returns the position after it or NULL. */
+static const char *
+skip_array(const char *p)
+{
+	int depth = 0;
+
+	do {
+		if (*p == '"') {
+			p++;
+			while (*p && *p != '"') {
+				if (*p == '\\' && p[1])
+					p++;
+				p++;
+			}
+			if (!*p)
+				return NULL;
+		} else if (*p == '[' || *p == '{') {
+			if (++depth > 8)
+				return NULL;
+		} else if (*p == ']' || *p == '}') {
+			depth--;
+		} else if (!*p) {
+			return NULL;
+		}
+		p++;
+	} while (depth > 0);
+	return p;
+}
+
 static void
 ctr_add(struct bench_ctrs *c, const char *name, uint64_t v)
 {
@@ -365,7 +395,7 @@ ctr_add(struct bench_ctrs *c, const char *name, uint64_t v)
 
 /*
  * A small reader for the one shape nbctl prints: an array of flat objects whose values are
- * strings, unsigned numbers, booleans or flat objects of numbers. 'section' is the key of
+ * strings, unsigned numbers, booleans, flat objects of numbers, or lists (skipped whole). 'section' is the key of
  * the object being read ("" at the port's level).
  */
 int
@@ -440,6 +470,11 @@ bench_ctrs_parse(struct bench_ctrs *c, const char *json, const char *port)
 					tx = v;
 				else if (depth == 1 && !strcmp(key, "tx_bytes"))
 					txb = v;
+			} else if (*p == '[') {
+				/* Lists (a vif's "queues") carry nothing counted here. */
+				p = skip_array(p);
+				if (!p)
+					return -EINVAL;
 			} else if (!strncmp(p, "true", 4)) {
 				p += 4;
 			} else if (!strncmp(p, "false", 5)) {
