@@ -216,8 +216,8 @@ dpdk_port_rx_burst(struct port *port, unsigned int qid, struct pkt_pool *pool,
 	uint64_t bytes = 0;
 
 	n = rte_eth_rx_burst(dp->port_id, (uint16_t)qid, ms, (uint16_t)pkt_batch_room(batch));
-	/* The frames' first bytes and their packet structs for the whole burst: the modes read
-	 * both next, and a device that wrote them a burst ago may have left them in L2. */
+	/* The frames' first bytes for the whole burst: the modes read them next, and a device
+	 * that wrote them a burst ago may have left them in L2. */
 	for (i = 0; i < n; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(ms[i], void *));
 	}

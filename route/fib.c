@@ -51,39 +51,17 @@ fib_mask(int family, uint8_t *addr, unsigned int plen)
 	}
 }
 
-/* The key's 32-bit words folded by multiplication, then a 64-bit finaliser (MurmurHash3's
- * fmix64). The table is private and sized by us, so no seed is needed against hostile
- * input: keys come from configuration, lookups only probe. */
 static uint32_t
 fib_hash(int family, const uint8_t *addr, unsigned int plen)
 {
-	uint64_t h = (uint64_t)(uint32_t)family << 40 | (uint64_t)plen << 32;
-	unsigned int n = fib_addr_len(family);
-	uint32_t w;
-
-	for (unsigned int i = 0; i < n; i += 4) {
-		memcpy(&w, addr + i, 4);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return fib_hash_addr((uint64_t)(uint32_t)family << 40 | (uint64_t)plen << 32, family, addr);
 }
 
 static bool
 fib_key_eq(const struct fib_route *r, int family, const uint8_t *addr, unsigned int plen)
 {
-	if (!r->used || r->family != family || r->plen != plen)
-		return false;
-	if (family == AF_INET) {
-		uint32_t a, b;
-
-		memcpy(&a, r->addr, 4);
-		memcpy(&b, addr, 4);
-		return a == b;
-	}
-	return !memcmp(r->addr, addr, 16);
+	return r->used && r->family == family && r->plen == plen &&
+	       fib_addr_eq(family, r->addr, addr);
 }
 
 int

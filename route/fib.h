@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define FIB_MAX_ROUTES_LIMIT (1u << 20)
 
@@ -95,5 +96,37 @@ int fib_addr_parse(const char *s, int *family, uint8_t *addr);
 
 /* Clears the bits of 'addr' past 'plen' (address of 'family'). */
 void fib_mask(int family, uint8_t *addr, unsigned int plen);
+
+/* The hash of the FIB's and the neighbour table's keys: the 32-bit words of an address of
+ * 'family' folded into 'h' (the rest of the key) by multiplication, then MurmurHash3's
+ * fmix64. Unseeded: both tables hold configured or solicited keys only. */
+static inline uint32_t
+fib_hash_addr(uint64_t h, int family, const uint8_t *addr)
+{
+	unsigned int n = family == AF_INET ? 4 : 16;
+	uint32_t w;
+
+	for (unsigned int i = 0; i < n; i += 4) {
+		__builtin_memcpy(&w, addr + i, 4);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+/* Whether two addresses of 'family' are equal (IPv4: one 32-bit compare). */
+static inline bool
+fib_addr_eq(int family, const uint8_t *a, const uint8_t *b)
+{
+	uint32_t x, y;
+
+	if (family != AF_INET)
+		return !__builtin_memcmp(a, b, 16);
+	__builtin_memcpy(&x, a, 4);
+	__builtin_memcpy(&y, b, 4);
+	return x == y;
+}
 
 #endif

@@ -5,6 +5,8 @@
  */
 #include "route/neigh.h"
 
+#include "route/fib.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,39 +29,18 @@ struct fib_neigh {
 	struct fib_neigh_entry *entries;
 };
 
-/* The address's 32-bit words and the port folded by multiplication, then MurmurHash3's
- * fmix64 (addresses come from hostile guests, but a chain is bounded by the table size and
- * entries are only made for configured or solicited addresses). */
+/* Addresses come from hostile guests, but a chain is bounded by the table size and entries
+ * are only made for configured or solicited addresses. */
 static uint32_t
 neigh_hash(int family, const uint8_t *addr, uint16_t port)
 {
-	uint64_t h = (uint64_t)(uint32_t)family << 40 | (uint64_t)port << 16;
-	unsigned int n = family == AF_INET ? 4 : 16;
-	uint32_t w;
-
-	for (unsigned int i = 0; i < n; i += 4) {
-		memcpy(&w, addr + i, 4);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return fib_hash_addr((uint64_t)(uint32_t)family << 40 | (uint64_t)port << 16, family, addr);
 }
 
 static bool
 neigh_key_eq(const struct fib_neigh_info *n, int family, const uint8_t *addr, uint16_t port)
 {
-	if (n->family != family || n->port != port)
-		return false;
-	if (family == AF_INET) {
-		uint32_t a, b;
-
-		memcpy(&a, n->addr, 4);
-		memcpy(&b, addr, 4);
-		return a == b;
-	}
-	return !memcmp(n->addr, addr, 16);
+	return n->family == family && n->port == port && fib_addr_eq(family, n->addr, addr);
 }
 
 int

@@ -115,9 +115,11 @@ port_open(const char *type, const char *name, const char *args, struct port **po
 	if (index < 0)
 		return -ENOSPC;
 
-	port = calloc(1, cls->port_size);
+	/* Cache-line aligned: a class may keep per-queue counters on lines of their own. */
+	port = aligned_alloc(64, (cls->port_size + 63) & ~(size_t)63);
 	if (!port)
 		return -ENOMEM;
+	memset(port, 0, cls->port_size);
 	memcpy(port->name, name, strlen(name) + 1);
 	port->cls = cls;
 	port->index = (uint16_t)index;

@@ -217,6 +217,17 @@ make_guest_cfg() {
 	gpid=$(cat "$RUNDIR/guests/$name.pid" 2>/dev/null) && track_pid "$gpid"
 }
 
+# jumbo_vif GUEST MAC CIDR [BRIDGE]: hot-plugs a second vif with xl mtu=9000 into GUEST
+# (eth1), checks it comes up with MTU 9000 and gives it CIDR. The guest then answers ARP only
+# on the interface holding the address (two vifs of one guest on one L2).
+jumbo_vif() {
+	local g=$1 mac=$2 cidr=$3 bridge=${4:-br0}
+	check "$g: second vif with mtu=9000" nbctl network-attach "$g" "mac=$mac,bridge=$bridge,mtu=9000"
+	check "$g's eth1 is up with MTU 9000" wait_for 15 sh -c "ip -n $g link show eth1 | grep -q 'mtu 9000'"
+	in_guest "$g" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+	in_guest "$g" ip addr add "$cidr" dev eth1
+}
+
 # guest_ip NAME: the guest's IPv4 address on eth0 (empty until it has one).
 guest_ip() {
 	ip -n "$1" -4 -o addr show eth0 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1

@@ -93,15 +93,8 @@ fi
 check_eq "no frame dropped as too big on the vifs" 0 "$(too_big)"
 
 # Jumbo frames through 9216-byte mbufs: second vifs with mtu=9000 on their own subnet.
-check "guest 1: second vif with mtu=9000" nbctl network-attach "$G1" 'mac=00:16:3e:00:02:11,bridge=br0,mtu=9000'
-check "guest 2: second vif with mtu=9000" nbctl network-attach "$G2" 'mac=00:16:3e:00:02:12,bridge=br0,mtu=9000'
-check "guest 1's eth1 is up with MTU 9000" wait_for 15 sh -c "ip -n $G1 link show eth1 | grep -q 'mtu 9000'"
-check "guest 2's eth1 is up with MTU 9000" wait_for 15 sh -c "ip -n $G2 link show eth1 | grep -q 'mtu 9000'"
-for g in "$G1" "$G2"; do
-	in_guest "$g" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
-done
-in_guest "$G1" ip addr add 10.79.0.11/24 dev eth1
-in_guest "$G2" ip addr add 10.79.0.12/24 dev eth1
+jumbo_vif "$G1" 00:16:3e:00:02:11 10.79.0.11/24
+jumbo_vif "$G2" 00:16:3e:00:02:12 10.79.0.12/24
 check "8000-byte ping between the mtu=9000 vifs, DF set" wait_for 10 \
 	in_guest "$G1" ping -c 2 -i 0.2 -W 2 -M do -s 8000 10.79.0.12
 nbctl stats >"$D/stats.txt"

@@ -93,16 +93,8 @@ for ns in "$G1" "$G2" "$G3" "$OUT_NS" "$DOM0_NS"; do
 done
 # Jumbo frames per vif (xl mtu=): second vifs with mtu=9000 on guests 1 and 3 carry 8000-byte
 # pings; the same frame towards guest 2's 1500-byte vif is dropped by the backend and counted.
-check "guest 1: second vif with mtu=9000" nbctl network-attach "$G1" 'mac=00:16:3e:00:06:11,bridge=br0,mtu=9000'
-check "guest 3: second vif with mtu=9000" nbctl network-attach "$G3" 'mac=00:16:3e:00:06:13,bridge=br0,mtu=9000'
-check "guest 1's eth1 is up with MTU 9000" wait_for 15 sh -c "ip -n $G1 link show eth1 | grep -q 'mtu 9000'"
-check "guest 3's eth1 is up with MTU 9000" wait_for 15 sh -c "ip -n $G3 link show eth1 | grep -q 'mtu 9000'"
-# Two vifs of one guest on one L2: answer ARP only on the interface holding the address.
-for g in "$G1" "$G3"; do
-	in_guest "$g" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
-done
-in_guest "$G1" ip addr add 10.191.0.11/24 dev eth1
-in_guest "$G3" ip addr add 10.191.0.13/24 dev eth1
+jumbo_vif "$G1" 00:16:3e:00:06:11 10.191.0.11/24
+jumbo_vif "$G3" 00:16:3e:00:06:13 10.191.0.13/24
 in_guest "$G2" ip addr add 10.191.0.12/24 dev eth0
 check "8000-byte ping between the mtu=9000 vifs, DF set" wait_for 10 \
 	in_guest "$G1" ping -c 2 -i 0.2 -W 2 -M do -s 8000 10.191.0.13
