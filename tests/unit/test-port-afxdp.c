@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/unit/netns-child.h"
 #include "vswitch/pkt.h"
 #include "vswitch/port-afxdp.h"
 #include "vswitch/port.h"
@@ -42,112 +43,23 @@
 #define TEST_ETHERTYPE	 0x88b5 /* IEEE local experimental: nothing else sends it */
 #define CHILD_TIMEOUT_MS 15000
 #define WAIT_MS		 3000
-#define MSG_SIZE	 512
 #define BURST_FRAMES	 1000
 
 /* ---- child side: checks that report through the pipe ------------------------------------ */
 
-static int result_fd = -1;
-
-static void __attribute__((noreturn))
-child_fail(int line, const char *expr, long long a, long long b)
-{
-	char msg[MSG_SIZE];
-	int n = snprintf(msg, sizeof(msg), "line %d: %s (%lld vs %lld, errno %d)", line, expr, a, b,
-			 errno);
-
-	if (n > 0 && write(result_fd, msg, strlen(msg)) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			child_fail(__LINE__, #cond, 0, 0);                                         \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long a_ = (long long)(a), b_ = (long long)(b);                                \
-		if (a_ != b_)                                                                      \
-			child_fail(__LINE__, #a " == " #b, a_, b_);                                \
-	} while (0)
-
-static void
-write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-}
-
+/* The test bodies run in a child with a network namespace of its own (netns-child.h). */
 static void
 run_in_netns(void (*body)(void))
 {
-	char msg[MSG_SIZE] = "";
-	size_t used = 0;
-	int pfd[2];
-	int status;
-	pid_t pid;
-
-	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(pfd[0]);
-		result_fd = pfd[1];
-		CHECK(unshare(CLONE_NEWNET) == 0);
-		/* No IPv6 on new devices: no RS/MLD/DAD frames to tell apart from the test's. */
-		write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-		CHECK(system("ip link add " IF_PORT " type veth peer name " IF_PEER
-			     " && ip link set " IF_PORT " up && ip link set " IF_PEER " up") == 0);
-		body();
-		exit(0);
-	}
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		ssize_t r;
-
-		if (poll(&p, 1, CHILD_TIMEOUT_MS) <= 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			close(pfd[0]);
-			fail_msg("child timed out after %d ms", CHILD_TIMEOUT_MS);
-		}
-		r = read(pfd[0], msg + used, sizeof(msg) - 1 - used);
-		if (r <= 0)
-			break;
-		used += (size_t)r;
-	}
-	msg[used] = '\0';
-	close(pfd[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (used)
-		fail_msg("%s", msg);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("child ended with status 0x%x", status);
+	tnet_run_in_netns("ip link add " IF_PORT " type veth peer name " IF_PEER
+			  " && ip link set " IF_PORT " up && ip link set " IF_PEER " up",
+			  CHILD_TIMEOUT_MS, body);
 }
 
 /* ---- child side: fixtures --------------------------------------------------------------- */
 
 static const uint8_t mac_dst[6] = { 0x02, 0xaa, 0, 0, 0, 1 };
 static const uint8_t mac_src[6] = { 0x02, 0xaa, 0, 0, 0, 2 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The outside world: a raw socket on the peer end. */
 static int
@@ -200,9 +112,9 @@ open_port(void)
 static unsigned int
 port_receive(struct port *port, struct pkt_pool *pool, struct pkt_batch *batch, unsigned int want)
 {
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = tnet_now_ms() + WAIT_MS;
 
-	while (batch->count < want && now_ms() < end) {
+	while (batch->count < want && tnet_now_ms() < end) {
 		struct pollfd p = { .fd = port->cls->wait_fd(port), .events = POLLIN };
 
 		if (port_rx_burst(port, 0, pool, batch) == 0 && !port->cls->arm(port))
@@ -215,7 +127,7 @@ port_receive(struct port *port, struct pkt_pool *pool, struct pkt_batch *batch, 
 static ssize_t
 peer_receive_wait(int fd, uint8_t *buf, size_t size, unsigned int wait_ms)
 {
-	uint64_t end = now_ms() + wait_ms;
+	uint64_t end = tnet_now_ms() + wait_ms;
 
 	do {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -227,7 +139,7 @@ peer_receive_wait(int fd, uint8_t *buf, size_t size, unsigned int wait_ms)
 		if (n >= 14 && buf[12] == (TEST_ETHERTYPE >> 8) &&
 		    buf[13] == (TEST_ETHERTYPE & 0xff))
 			return n;
-	} while (now_ms() < end);
+	} while (tnet_now_ms() < end);
 	return -1;
 }
 
@@ -385,8 +297,8 @@ body_burst_of_1000_frames_is_counted_exactly(void)
 		if (i % 64 == 63) /* the veth's own queue holds a few hundred */
 			usleep(1000);
 	}
-	end = now_ms() + WAIT_MS;
-	while (got < BURST_FRAMES && now_ms() < end) {
+	end = tnet_now_ms() + WAIT_MS;
+	while (got < BURST_FRAMES && tnet_now_ms() < end) {
 		b.count = 0;
 		if (port_receive(port, pool, &b, 1) == 0)
 			continue;
@@ -428,8 +340,8 @@ body_tx_bursts_reuse_umem_frames(void)
 	uint64_t end;
 
 	CHECK_EQ(pkt_pool_create(64, 2048, &pool), 0);
-	end = now_ms() + 2 * WAIT_MS;
-	while (expect < total && now_ms() < end) {
+	end = tnet_now_ms() + 2 * WAIT_MS;
+	while (expect < total && tnet_now_ms() < end) {
 		ssize_t n;
 
 		while (seq < total && seq - expect < PKT_BATCH_MAX * 4 && !pkt_batch_is_full(&b)) {
@@ -540,7 +452,8 @@ body_tx_while_down_is_counted_and_resumes(void)
 		make_frame(pkt_data(p), 80, 99999);
 		b.pkts[b.count++] = p;
 	}
-	for (uint64_t end = now_ms() + WAIT_MS; now_ms() < end && got < PORT_AFXDP_RING;) {
+	for (uint64_t end = tnet_now_ms() + WAIT_MS;
+	     tnet_now_ms() < end && got < PORT_AFXDP_RING;) {
 		if (b.count) {
 			unsigned int sent = port_tx_burst(port, 0, &b);
 

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "vswitch/csum.h"
+#include "tests/unit/netns-child.h"
 #include "vswitch/pkt.h"
 #include "vswitch/port-tap.h"
 #include "vswitch/port.h"
@@ -43,95 +44,14 @@
 #define TEST_ETHERTYPE	 0x88b5 /* IEEE local experimental: nothing else in the namespace sends it */
 #define CHILD_TIMEOUT_MS 5000
 #define WAIT_MS		 2000
-#define MSG_SIZE	 512
 
 /* ---- child side: checks that report through the pipe ------------------------------------ */
 
-static int result_fd = -1;
-
-static void __attribute__((noreturn))
-child_fail(int line, const char *expr, long long a, long long b)
-{
-	char msg[MSG_SIZE];
-	int n = snprintf(msg, sizeof(msg), "line %d: %s (%lld vs %lld, errno %d)", line, expr, a, b,
-			 errno);
-
-	if (n > 0 && write(result_fd, msg, strlen(msg)) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			child_fail(__LINE__, #cond, 0, 0);                                         \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long a_ = (long long)(a), b_ = (long long)(b);                                \
-		if (a_ != b_)                                                                      \
-			child_fail(__LINE__, #a " == " #b, a_, b_);                                \
-	} while (0)
-
-static void
-write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	/* A kernel without IPv6 has no such file and no IPv6 noise either. */
-	if (fd < 0)
-		return;
-	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-}
-
+/* The test bodies run in a child with a network namespace of its own (netns-child.h). */
 static void
 run_in_netns(void (*body)(void))
 {
-	char msg[MSG_SIZE] = "";
-	size_t used = 0;
-	int pfd[2];
-	int status;
-	pid_t pid;
-
-	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(pfd[0]);
-		result_fd = pfd[1];
-		CHECK(unshare(CLONE_NEWNET) == 0);
-		/* New devices get no IPv6, so the kernel sends no RS/MLD/DAD frames on them. */
-		write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-		body();
-		exit(0);
-	}
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		ssize_t r;
-
-		if (poll(&p, 1, CHILD_TIMEOUT_MS) <= 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			close(pfd[0]);
-			fail_msg("child timed out after %d ms", CHILD_TIMEOUT_MS);
-		}
-		r = read(pfd[0], msg + used, sizeof(msg) - 1 - used);
-		if (r <= 0)
-			break;
-		used += (size_t)r;
-	}
-	msg[used] = '\0';
-	close(pfd[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (used)
-		fail_msg("%s", msg);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("child ended with status 0x%x", status);
+	tnet_run_in_netns(NULL, CHILD_TIMEOUT_MS, body);
 }
 
 /* ---- child side: fixtures --------------------------------------------------------------- */
@@ -271,23 +191,14 @@ sock_recv(int fd, uint8_t *buf, size_t size, uint16_t ethertype)
 	}
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* rx_burst until a frame with 'ethertype' shows up (others freed) or WAIT_MS pass. */
 static struct pkt *
 rx_wait(struct port *port, struct pkt_pool *pool, uint16_t ethertype)
 {
-	uint64_t deadline = now_ms() + WAIT_MS;
+	uint64_t deadline = tnet_now_ms() + WAIT_MS;
 	struct pkt *found = NULL;
 
-	while (!found && now_ms() < deadline) {
+	while (!found && tnet_now_ms() < deadline) {
 		struct pkt_batch batch;
 
 		pkt_batch_init(&batch);
@@ -594,7 +505,7 @@ body_bad_args_rejected(void)
 	CHECK_EQ(port_tap_register(), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (port_open("tap", "host0", bad[i], &port) != -EINVAL)
-			child_fail(__LINE__, bad[i] ? bad[i] : "(null)", (long long)i, 0);
+			tnet_child_fail(__LINE__, bad[i] ? bad[i] : "(null)", (long long)i, 0);
 		CHECK_EQ(if_nametoindex(IFNAME), 0);
 	}
 	CHECK_EQ(port_n_open(), 0);
@@ -673,8 +584,8 @@ body_rx_burst_receives_frames_sent_by_kernel(void)
 		make_frame(f, 60 + i, (uint8_t)i);
 		sock_send(sock, f, 60 + i);
 	}
-	deadline = now_ms() + WAIT_MS;
-	while (n_seen < 40 && now_ms() < deadline) {
+	deadline = tnet_now_ms() + WAIT_MS;
+	while (n_seen < 40 && tnet_now_ms() < deadline) {
 		struct pkt_batch batch;
 		unsigned int n;
 
@@ -793,8 +704,8 @@ body_rx_drops_and_counts_when_pool_empty(void)
 	CHECK(held[0] && held[1]);
 	make_frame(f, 100, 1);
 	sock_send(sock, f, 100);
-	deadline = now_ms() + WAIT_MS;
-	while (ctr(port, VSW_CTR_RX_NOBUF) == 0 && now_ms() < deadline) {
+	deadline = tnet_now_ms() + WAIT_MS;
+	while (ctr(port, VSW_CTR_RX_NOBUF) == 0 && tnet_now_ms() < deadline) {
 		pkt_batch_init(&batch);
 		CHECK_EQ(port_rx_burst(port, 0, pool, &batch), 0);
 		usleep(1000);
