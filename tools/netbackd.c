@@ -711,6 +711,15 @@ nbd_added_take(struct nbd *d, const char *name)
 	return NULL;
 }
 
+/* What to add to a port's refusal by a network spread over 'workers' workers. */
+static const char *
+nbd_spread_hint(unsigned int workers, int err)
+{
+	return workers > 1 && err == -EOPNOTSUPP
+		       ? " (a network spread over workers takes only DPDK ports)"
+		       : "";
+}
+
 static int
 nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 {
@@ -772,10 +781,7 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 			err = vsw_nl_link_set_up(c->host_port, 1);
 		if (err)
 			return nbd_fail(r, err, "host port %s: %s%s", c->host_port, strerror(-err),
-					c->workers > 1
-						? " (a network spread over workers takes only "
-						  "DPDK ports)"
-						: "");
+					nbd_spread_hint(c->workers, err));
 	}
 	/* An uplink opened beforehand with `port-add - NAME TYPE:ARGS` (a DPDK device on the dpdk
 	 * engine) instead of a dom0 interface: the network owns it from now on. */
@@ -788,10 +794,7 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 		err = vsw_net_add_port(n->net, n->uplink_port, &ucfg);
 		if (err)
 			return nbd_fail(r, err, "uplink %s: %s%s", c->uplink, strerror(-err),
-					c->workers > 1
-						? " (a network spread over workers takes only "
-						  "DPDK ports)"
-						: "");
+					nbd_spread_hint(c->workers, err));
 	}
 	if (c->uplink[0] && c->nat != NB_NETCFG_NAT_KERNEL && !n->uplink_port) {
 		struct vsw_port_cfg ucfg = { .role = VSW_PORT_UPLINK };
@@ -806,10 +809,7 @@ nbd_net_build(struct nbd_req *r, struct nbd_net *n)
 			err = vsw_net_add_port(n->net, n->uplink_port, &ucfg);
 		if (err)
 			return nbd_fail(r, err, "uplink %s: %s%s", c->uplink, strerror(-err),
-					c->workers > 1
-						? " (a network spread over workers takes only "
-						  "DPDK ports)"
-						: "");
+					nbd_spread_hint(c->workers, err));
 	}
 	if (c->nat == NB_NETCFG_NAT_KERNEL) {
 		err = nbd_ip_forward();
@@ -1155,10 +1155,7 @@ nbd_cmd_port_add(struct nbd_req *r)
 	if (err) {
 		port_close(port);
 		return nbd_fail(r, err, "adding '%s' to '%s': %s%s", r->argv[2], r->argv[1],
-				strerror(-err),
-				err == -EOPNOTSUPP && vsw_net_n_workers(n->net) > 1
-					? " (a network spread over workers takes only DPDK ports)"
-					: "");
+				strerror(-err), nbd_spread_hint(vsw_net_n_workers(n->net), err));
 	}
 	r->d->added[slot] = port;
 	return 0;
